@@ -1,0 +1,58 @@
+# KAP Clinic — the two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test e2e lint format migrate demo clean help
+
+help:
+	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:8000 with Celery"
+	@echo "make test  - install test dependencies and run the whole test suite"
+	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
+	@echo "make lint  - ruff, bandit, migrations check"
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# The local demo: DEBUG on, SQLite, filesystem broker, e-mail to var/mail/, no MFA.
+run: export DEBUG := true
+run: export MFA_REQUIRED_ROLES := none
+run: $(VENV)/.runtime
+	mkdir -p var/mail var/broker
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "  KAP Clinic is starting at http://127.0.0.1:8000  (Ctrl-C stops the web server and Celery)"
+	@echo "  Sent reminders appear as files in var/mail/"
+	@echo
+	exec $(VENV)/bin/honcho start -f Procfile
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+e2e: export KAP_E2E_REQUIRED := 1
+e2e: $(VENV)/.dev
+	$(PY) -m pytest -m e2e
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r kap_clinic patients sessions scheduling --severity-level high
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KapClinicConfig(AppConfig):
+    name = "kap_clinic"
+    verbose_name = "KAP Clinic"

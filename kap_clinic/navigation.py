@@ -1,0 +1,42 @@
+"""The top navigation: one entry per area, shown only to the roles that may use it.
+
+Apps add their entries here as their views arrive; the role sets must match the views' own checks
+(the role-matrix test holds them to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from kap_clinic import roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Home", "home", roles.STAFF),
+    NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
+)
+
+
+def nav_for(request: HttpRequest) -> list[dict[str, object]]:
+    mine = roles.roles_of(request.user)
+    items = []
+    for item in NAV:
+        if not (item.roles & mine):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

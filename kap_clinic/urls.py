@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from kap_clinic import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("session/keepalive/", views.keepalive, name="keepalive"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("patients/", include("patients.urls")),
+    path("sessions/", include("sessions.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "KAP Clinic administration"
+admin.site.site_title = "KAP Clinic admin"
