@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The PHI access log is append-only.")
+
+    def delete(self):
+        raise TypeError("The PHI access log is append-only.")
+
+
+class AccessEvent(models.Model):
+    """One look at (or denied attempt on) a patient's information. Append-only: HIPAA's audit
+    controls (45 CFR 164.312(b)) ask for a record of who accessed PHI, when and what."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The patient's primary key, not a foreign key: the log outlives any change to the registry,
+    # and the kap_clinic package holds nothing clinical.
+    patient_id = models.BigIntegerField(db_index=True)
+    what = models.CharField(max_length=100)
+    path = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    allowed = models.BooleanField(default=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient_id", "-at"]), models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        verb = "viewed" if self.allowed else "was refused"
+        return f"{self.user} {verb} {self.what} of patient {self.patient_id} at {self.at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only is an invariant of the row, so it lives on the model.
+        if self.pk is not None:
+            raise TypeError("The PHI access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The PHI access log is append-only.")
