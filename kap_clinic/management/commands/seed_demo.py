@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from kap_clinic import demo
 
 DEFAULT_DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105 - the documented demo login
+# Each app's part of the demo clinic, in dependency order: ``<app>.demo.seed(staff=, now=)``.
+APP_SEEDERS = ("patients.demo", "scheduling.demo", "sessions.demo")
 
 
 class Command(BaseCommand):
@@ -28,8 +32,16 @@ class Command(BaseCommand):
                 "with DEBUG off. Use --force only on a throwaway database."
             )
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
-        demo.seed_staff(password=password)
-        # Each app adds its part of the demo clinic below, in dependency order.
+        staff = demo.seed_staff(password=password)
+        now = timezone.now()
+        for module_name in APP_SEEDERS:
+            try:
+                module = import_module(module_name)
+            except ModuleNotFoundError as error:
+                if error.name != module_name:
+                    raise
+                continue  # that app has no demo data (yet)
+            module.seed(staff=staff, now=now)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password: {password}):"))
         for username, _first, _last, role in demo.DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role}")
