@@ -23,6 +23,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
+    NavItem("Patients", "patients:list", roles.FRONT_OFFICE),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 
