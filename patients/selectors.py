@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from kap_clinic import roles
 from patients import contraindications, instruments
 from patients.models import (
+    MRN_PREFIX,
     Consent,
     EligibilityDecision,
     Intake,
@@ -125,7 +126,8 @@ def _search_q(query: str) -> Q:
     matches |= name_q
     mrn = _MRN_RE.match(query.replace(" ", ""))
     if mrn:
-        matches |= Q(mrn__iexact=f"KAP-{int(mrn.group(1)):06d}")
+        # MRNs are stored upper-case, so an exact match can use the unique index.
+        matches |= Q(mrn=f"{MRN_PREFIX}{int(mrn.group(1)):06d}")
     born = _parse_date(query)
     if born:
         matches |= Q(date_of_birth=born)
