@@ -23,6 +23,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
+    NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 

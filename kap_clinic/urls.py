@@ -19,6 +19,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("audit/access/", views.access_log, name="access_log"),
+    path("audit/access.csv", views.access_log_csv, name="access_log_csv"),
     path("patients/", include("patients.urls")),
     path("sessions/", include("sessions.urls")),
     path("schedule/", include("scheduling.urls")),
