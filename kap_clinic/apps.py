@@ -20,7 +20,7 @@ class KapClinicConfig(AppConfig):
     verbose_name = "KAP Clinic"
 
     def ready(self) -> None:
-        from kap_clinic import roles
+        from kap_clinic import checks, roles  # noqa: F401 - registers the system checks
 
         try:
             from patients.chart import register_section

@@ -46,3 +46,21 @@ class AccessLogFilterForm(forms.Form):
                 datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None
             ),
         }
+
+
+class TokenForm(forms.Form):
+    """A six-digit code from the authenticator app."""
+
+    token = forms.CharField(
+        label="6-digit code",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "").replace("-", "")
+        if not (token.isascii() and token.isdigit() and len(token) == 6):
+            raise ValidationError("Enter the 6 digits your authenticator app shows.")
+        return token

@@ -1,16 +1,24 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kap_clinic import audit, roles
-from kap_clinic.forms import AccessLogFilterForm
+from kap_clinic import audit, mfa, roles
+from kap_clinic.forms import AccessLogFilterForm, TokenForm
 from kap_clinic.home import AREAS, panels_for
 from kap_clinic.models import AccessEvent
 
@@ -115,3 +123,68 @@ def _csv_batch(writer, events: list) -> Iterator[str]:
                 )
             ]
         )
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _code_error(request: HttpRequest) -> str:
+    locked_until = mfa.retry_after(request.user)
+    if locked_until is not None:
+        wait = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+        return (
+            f"That code was not accepted: after a wrong code, wait {wait} "
+            f"second{pluralize(wait)} before the next try."
+        )
+    return "That code was not accepted. Check that the time on your phone is right."
+
+
+@never_cache
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol (or replace) an authenticator app: scan the QR code, type a code to confirm."""
+    user = request.user
+    if mfa.has_device(user) and not mfa.is_verified(user):
+        # Replacing a second factor needs the current one: a stolen password is not enough.
+        return redirect(f"{reverse('mfa_verify')}?{request.GET.urlencode()}")
+    device = mfa.pending_device(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.device_confirm(request=request, device=device, token=form.cleaned_data["token"]):
+            messages.success(request, "Two-factor sign-in is set up.")
+            return redirect(_next_url(request))
+        form.add_error("token", _code_error(request))
+    return render(
+        request,
+        "registration/mfa_setup.html",
+        {
+            "form": form,
+            "qr_svg": mfa.qr_svg(device),
+            "secret": mfa.base32_secret(device),
+            "enrolled": mfa.has_device(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+@never_cache
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """The second step after the password: a code from the authenticator app."""
+    user = request.user
+    if not mfa.has_device(user):
+        return redirect(f"{reverse('mfa_setup')}?{request.GET.urlencode()}")
+    if mfa.is_verified(user):
+        return redirect(_next_url(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.verify(request=request, token=form.cleaned_data["token"]):
+            return redirect(_next_url(request))
+        form.add_error("token", _code_error(request))
+    return render(
+        request, "registration/mfa_verify.html", {"form": form, "next": _next_url(request)}
+    )
