@@ -21,11 +21,8 @@ class KapClinicConfig(AppConfig):
 
     def ready(self) -> None:
         from kap_clinic import checks, roles  # noqa: F401 - registers the system checks
+        from patients.chart import register_section
 
-        try:
-            from patients.chart import register_section
-        except ImportError:  # the chart registry is not on this branch yet
-            return
         # Providers see who opened the chart (issue 6); the full log is the clinic admin's.
         register_section(
             key="access_log",

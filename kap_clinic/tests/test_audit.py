@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import client_for, make_user
+from kap_clinic import roles
 from kap_clinic.audit import access_events, recent_access, record_access
 from kap_clinic.models import AccessEvent
 from kap_clinic.tests.role_matrix import (
@@ -292,3 +294,22 @@ def test_access_events_filters_by_half_open_time_range(clinician) -> None:
     entry = event(clinician, 1)
     assert list(access_events(since=entry.at)) == [entry]
     assert list(access_events(until=entry.at)) == []
+
+
+@pytest.mark.django_db
+def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinician) -> None:
+    from patients.chart import _CHART, chart_sections
+
+    section = _CHART["access_log"]
+    assert section.roles == {roles.MEDICAL_PROVIDER}
+    assert section.template == "kap_clinic/snippets/access_log.html"
+    patient = SimpleNamespace(pk=11)
+    event(clinician, 11)
+    for user, shown in ((provider, True), (clinician, False)):
+        request = RequestFactory().get("/")
+        request.user = user
+        sections = {s["section"].key: s for s in chart_sections(request, patient)}
+        assert ("access_log" in sections) is shown
+    request.user = provider
+    (mine,) = [s for s in chart_sections(request, patient) if s["section"].key == "access_log"]
+    assert [e.user for e in mine["context"]["access_events"]] == [clinician]
