@@ -24,6 +24,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
     NavItem("Patients", "patients:list", roles.FRONT_OFFICE),
+    NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 
