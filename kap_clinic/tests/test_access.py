@@ -6,7 +6,8 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from kap_clinic.tests.role_matrix import iter_patterns
 
 # URL names a person may open without signing in. Adding one here is a security decision.
 PUBLIC_URL_NAMES = {
@@ -14,18 +15,6 @@ PUBLIC_URL_NAMES = {
     "admin:login",
 }
 PUBLIC_PREFIXES = ("r/",)  # signed reminder links (scheduling), checked by signature instead
-
-
-def iter_patterns(resolver: URLResolver, prefix: str = "", namespace: str = ""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            if entry.namespace and namespace:
-                ns = f"{namespace}:{entry.namespace}"
-            yield from iter_patterns(entry, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield prefix + str(entry.pattern), name
 
 
 def example_path(pattern: str) -> str:
@@ -39,7 +28,7 @@ def example_path(pattern: str) -> str:
     return "/" + path
 
 
-ALL_PATTERNS = sorted(set(iter_patterns(get_resolver())), key=str)
+ALL_PATTERNS = sorted({(p.route, p.name) for p in iter_patterns()}, key=str)
 PROTECTED_PATTERNS = [
     (pattern, name)
     for pattern, name in ALL_PATTERNS

@@ -1,0 +1,151 @@
+"""Sections of a patient's pages that other apps fill, without editing this app's templates.
+
+Two registries:
+
+* **The clinical chart** (``patients:chart``, clinical roles only) — ``register_section``.
+* **The front-desk patient page** (``patients:detail``, every front-office role) —
+  ``register_front_desk_section``. This page is seen by front desk: a section registered here
+  must never show clinical content (no intake answers, scores, diagnoses, contraindications,
+  doses, vitals or notes).
+
+Register from your app's ``AppConfig.ready()``::
+
+    from patients.chart import register_section
+
+    register_section(
+        key="treatment",
+        title="Treatment",
+        template="sessions/snippets/chart_treatment.html",
+        context=treatment_section_context,  # (request, patient) -> dict
+        order=40,
+        roles=roles.CLINICAL,
+    )
+
+``context(request, patient)`` returns the template's context (the page adds ``patient`` and
+``section``); it runs only for users with one of ``roles``, and returning ``None`` hides the
+section for that request. Sections render in ``order`` (lower first; this app uses 10-30 on the
+chart: intake 10, measures 20, consent 30 — treatment and appointments fit after). Registering
+the same ``key`` again replaces the earlier entry, so a module imported twice does no harm.
+Keep each ``context`` to a constant number of queries: the chart is opened all day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from kap_clinic import roles as kap_roles
+
+SectionContext = Callable[[HttpRequest, Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    template: str
+    context: SectionContext
+    order: int
+    roles: frozenset[str]
+
+
+_CHART: dict[str, Section] = {}
+_FRONT_DESK: dict[str, Section] = {}
+
+
+def _register(
+    registry: dict[str, Section],
+    *,
+    key: str,
+    title: str,
+    template: str,
+    context: SectionContext,
+    order: int,
+    roles: Iterable[str],
+) -> Section:
+    section = Section(
+        key=key,
+        title=title,
+        template=template,
+        context=context,
+        order=order,
+        roles=frozenset(roles),
+    )
+    registry[key] = section
+    return section
+
+
+def register_section(
+    *,
+    key: str,
+    title: str,
+    template: str,
+    context: SectionContext,
+    order: int,
+    roles: Iterable[str] = kap_roles.CLINICAL,
+) -> Section:
+    """Add (or replace) a section of the clinical chart. ``roles`` may only narrow the
+    chart's own clinical-roles check, never widen it."""
+    return _register(
+        _CHART,
+        key=key,
+        title=title,
+        template=template,
+        context=context,
+        order=order,
+        roles=frozenset(roles) & kap_roles.CLINICAL,
+    )
+
+
+def register_front_desk_section(
+    *,
+    key: str,
+    title: str,
+    template: str,
+    context: SectionContext,
+    order: int,
+    roles: Iterable[str] = kap_roles.FRONT_OFFICE,
+) -> Section:
+    """Add (or replace) a section of the front-desk patient page. No clinical content."""
+    return _register(
+        _FRONT_DESK,
+        key=key,
+        title=title,
+        template=template,
+        context=context,
+        order=order,
+        roles=roles,
+    )
+
+
+def _render(
+    registry: dict[str, Section], request: HttpRequest, patient: Any
+) -> list[dict[str, Any]]:
+    mine = kap_roles.roles_of(request.user)
+    out = []
+    for section in sorted(registry.values(), key=lambda s: (s.order, s.key)):
+        if not (section.roles & mine):
+            continue
+        context = section.context(request, patient)
+        if context is None:
+            continue
+        out.append({"section": section, "template": section.template, "context": context})
+    return out
+
+
+def chart_sections(request: HttpRequest, patient: Any) -> list[dict[str, Any]]:
+    """The chart's sections this user may see, in order, with their context."""
+    return _render(_CHART, request, patient)
+
+
+def front_desk_sections(request: HttpRequest, patient: Any) -> list[dict[str, Any]]:
+    return _render(_FRONT_DESK, request, patient)
+
+
+def unregister(key: str) -> None:
+    """Remove a section from both pages (tests)."""
+    _CHART.pop(key, None)
+    _FRONT_DESK.pop(key, None)

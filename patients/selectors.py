@@ -1,0 +1,312 @@
+"""Reads of the patient record. Functions that take a ``user`` check the role in the same call,
+so a view cannot forget to (STYLE.md, "Reads check access in the same call")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
+
+from kap_clinic import roles
+from patients import contraindications, instruments
+from patients.models import (
+    Consent,
+    EligibilityDecision,
+    Intake,
+    IntakeAddendum,
+    MeasureResult,
+    Patient,
+    RiskFlag,
+)
+from patients.services import current_consent_document
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def patient_for_user(*, user: User | AnonymousUser, pk: int, clinical: bool = False) -> Patient:
+    """The patient, if the user's role may see them: front-office roles for the registry page,
+    clinical roles for the chart (``clinical=True``). 403 for other roles, 404 if missing.
+    Archived patients stay readable: their record is kept, only hidden from search."""
+    roles.check_role(user, roles.CLINICAL if clinical else roles.FRONT_OFFICE)
+    return get_object_or_404(Patient.objects.select_related("primary_clinician"), pk=pk)
+
+
+def intake_for_user(*, user: User | AnonymousUser, pk: int) -> Intake:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(
+        Intake.objects.select_related("patient", "created_by", "signed_by"), pk=pk
+    )
+
+
+def measure_for_user(*, user: User | AnonymousUser, pk: int) -> MeasureResult:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(MeasureResult.objects.select_related("patient", "entered_by"), pk=pk)
+
+
+def risk_flag_for_user(*, user: User | AnonymousUser, pk: int) -> RiskFlag:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(RiskFlag.objects.select_related("patient", "measure"), pk=pk)
+
+
+def consent_for_user(*, user: User | AnonymousUser, pk: int) -> Consent:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(
+        Consent.objects.select_related("patient", "document", "witness", "revoked_by"), pk=pk
+    )
+
+
+# --- find a patient ----------------------------------------------------------------------------
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("legal_last_name", "legal_first_name", "id"),
+    "-name": ("-legal_last_name", "-legal_first_name", "-id"),
+    "dob": ("date_of_birth", "id"),
+    "-dob": ("-date_of_birth", "-id"),
+    "mrn": ("id",),  # MRNs are assigned in primary-key order
+    "-mrn": ("-id",),
+    "status": ("status", "legal_last_name", "id"),
+    "-status": ("-status", "-legal_last_name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+DEFAULT_SORT = "name"
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+_MRN_RE = re.compile(r"^(?:kap-?)?0*(\d{1,9})$", re.IGNORECASE)
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    return None
+
+
+def patients_search(
+    *, query: str = "", sort: str = DEFAULT_SORT, include_archived: bool = False
+) -> QuerySet[Patient]:
+    """Patients matching ``query``: part of a legal or preferred name (every word must match
+    some name, case-insensitive), an MRN (with or without "KAP-" and leading zeros), a date
+    of birth (2024-01-31 or 01/31/2024) or part of a phone number (7+ digits).
+
+    Lower-cased name lookups use the functional indexes on the model; on PostgreSQL the
+    "contains" matches use the trigram indexes from migration 0002.
+    """
+    qs = Patient.objects.select_related("primary_clinician").annotate(
+        last_lower=Lower("legal_last_name"),
+        first_lower=Lower("legal_first_name"),
+        preferred_lower=Lower("preferred_name"),
+    )
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    query = " ".join(query.split())
+    if query:
+        qs = qs.filter(_search_q(query))
+    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def _search_q(query: str) -> Q:
+    matches = Q()
+    words = query.lower().split()
+    name_q = Q()
+    for word in words:
+        name_q &= (
+            Q(last_lower__contains=word)
+            | Q(first_lower__contains=word)
+            | Q(preferred_lower__contains=word)
+        )
+    matches |= name_q
+    mrn = _MRN_RE.match(query.replace(" ", ""))
+    if mrn:
+        matches |= Q(mrn__iexact=f"KAP-{int(mrn.group(1)):06d}")
+    born = _parse_date(query)
+    if born:
+        matches |= Q(date_of_birth=born)
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 7 and not born:
+        matches |= Q(phone__contains=digits)
+    return matches
+
+
+def possible_duplicates(
+    *,
+    legal_first_name: str,
+    legal_last_name: str,
+    date_of_birth: date | None,
+    phone: str = "",
+    email: str = "",
+    exclude_pk: int | None = None,
+) -> QuerySet[Patient]:
+    """Registered patients who are likely the same person: same legal name and date of birth,
+    or the same phone or e-mail. Archived patients count too (a returning patient)."""
+    q = Q()
+    if legal_first_name and legal_last_name and date_of_birth:
+        q |= Q(
+            legal_first_name__iexact=legal_first_name.strip(),
+            legal_last_name__iexact=legal_last_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+    if phone:
+        q |= Q(phone=phone)
+    if email:
+        q |= Q(email__iexact=email.strip())
+    if not q:
+        return Patient.objects.none()
+    qs = Patient.objects.filter(q)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("legal_last_name", "legal_first_name", "id")
+
+
+# --- the clinical record -----------------------------------------------------------------------
+
+
+def eligibility_latest(patient: Patient) -> EligibilityDecision | None:
+    return (
+        EligibilityDecision.objects.filter(patient=patient)
+        .select_related("signed_by")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def eligibility_is_signed(patient: Patient) -> bool:
+    """True when the patient's latest signed eligibility decision is "eligible"."""
+    latest = eligibility_latest(patient)
+    return latest is not None and latest.decision == EligibilityDecision.Decision.ELIGIBLE
+
+
+def consent_current(patient: Patient) -> Consent | None:
+    """The patient's unrevoked signature of the current consent version, if any."""
+    document = current_consent_document()
+    if document is None:
+        return None
+    return (
+        Consent.objects.filter(patient=patient, document=document, revoked_at__isnull=True)
+        .select_related("document", "witness")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def consent_is_current(patient: Patient) -> bool:
+    return consent_current(patient) is not None
+
+
+def latest_measure(
+    patient: Patient, code: str, *, since: datetime | None = None
+) -> MeasureResult | None:
+    """The patient's most recent ``code`` measure, optionally taken at or after ``since``."""
+    qs = MeasureResult.objects.filter(patient=patient, code=code)
+    if since is not None:
+        qs = qs.filter(taken_at__gte=since)
+    return qs.order_by("-taken_at", "-id").first()
+
+
+def latest_intake(patient: Patient) -> Intake | None:
+    """The draft in progress if there is one, else the most recently signed intake."""
+    intakes = list(
+        Intake.objects.filter(patient=patient)
+        .select_related("created_by", "signed_by")
+        .prefetch_related("screen")
+        .order_by("-created_at", "-id")
+    )
+    draft = next((i for i in intakes if i.status == Intake.Status.DRAFT), None)
+    return draft or (intakes[0] if intakes else None)
+
+
+def latest_signed_intake(patient: Patient) -> Intake | None:
+    return (
+        Intake.objects.filter(patient=patient, status=Intake.Status.SIGNED)
+        .prefetch_related("screen")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ChartFlag:
+    """One item of the chart header's "active flags"."""
+
+    kind: str  # "suicide_risk" | "contraindication"
+    label: str
+    detail: str
+    level: str  # Bootstrap colour: "danger" | "warning"
+    since: datetime | None = None
+    risk_flag: RiskFlag | None = None
+
+
+def open_risk_flags(patient: Patient) -> list[RiskFlag]:
+    return list(
+        RiskFlag.objects.filter(patient=patient, acknowledged_at__isnull=True)
+        .select_related("measure")
+        .order_by("-raised_at", "-id")
+    )
+
+
+def active_flags(patient: Patient) -> list[ChartFlag]:
+    """Unacknowledged suicide-risk results, then contraindications answered "yes" on the
+    latest intake (absolute first). Clinical content: only for clinical roles."""
+    flags = [
+        ChartFlag(
+            kind=instruments.SUICIDE_RISK,
+            label="Suicide risk",
+            detail=f"{flag.measure.get_code_display()} {flag.measure.result_label}".strip(),
+            level="danger",
+            since=flag.raised_at,
+            risk_flag=flag,
+        )
+        for flag in open_risk_flags(patient)
+    ]
+    intake = latest_intake(patient)
+    if intake is not None:
+        yes = [a for a in intake.screen.all() if a.answer == contraindications.YES]
+        yes.sort(key=lambda a: (not a.is_absolute, a.item))
+        flags.extend(
+            ChartFlag(
+                kind="contraindication",
+                label=a.get_item_display(),
+                detail=f"{a.kind} contraindication" + (f" — {a.note}" if a.note else ""),
+                level="danger" if a.is_absolute else "warning",
+            )
+            for a in yes
+        )
+    return flags
+
+
+def measures_for_chart(patient: Patient) -> QuerySet[MeasureResult]:
+    return MeasureResult.objects.filter(patient=patient).select_related("entered_by")
+
+
+def consents_for_chart(patient: Patient) -> QuerySet[Consent]:
+    return Consent.objects.filter(patient=patient).select_related(
+        "document", "witness", "revoked_by"
+    )
+
+
+def open_risk_flags_for_clinician(user: User) -> QuerySet[RiskFlag]:
+    """Open suicide-risk flags for the clinician's own patients, and for patients with no
+    primary clinician yet, so that no flag goes unseen."""
+    return (
+        RiskFlag.objects.filter(acknowledged_at__isnull=True)
+        .filter(Q(patient__primary_clinician=user) | Q(patient__primary_clinician__isnull=True))
+        .select_related("patient", "measure")
+        .order_by("-raised_at", "-id")
+    )
+
+
+def intakes_with_addenda(patient: Patient) -> QuerySet[Intake]:
+    return (
+        Intake.objects.filter(patient=patient)
+        .select_related("created_by", "signed_by")
+        .prefetch_related(
+            "screen", Prefetch("addenda", queryset=IntakeAddendum.objects.select_related("author"))
+        )
+    )
