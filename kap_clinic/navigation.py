@@ -23,6 +23,8 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
+    NavItem("Schedule", "scheduling:day", roles.FRONT_OFFICE),
+    NavItem("Reminders", "scheduling:reminders", roles.FRONT_OFFICE),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 

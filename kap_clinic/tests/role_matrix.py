@@ -221,6 +221,7 @@ class Pattern:
 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+_UNNAMED_GROUP = re.compile(r"\((?!\?)[^)]*\)")
 
 
 def _fill(part: Any, kwargs: Mapping[str, Any]) -> str:
@@ -230,6 +231,8 @@ def _fill(part: Any, kwargs: Mapping[str, Any]) -> str:
         )
     assert isinstance(part, RegexPattern)
     text = _REGEX_GROUP.sub(lambda m: str(kwargs[m["name"]]), str(part))
+    # Unnamed groups (django-simple-history's "<id>/history/<history_id>/" admin URL) get 1.
+    text = _UNNAMED_GROUP.sub("1", text)
     return text.removeprefix("^").removesuffix("$").removesuffix(r"\Z").replace("\\", "")
 
 
