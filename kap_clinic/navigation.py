@@ -25,6 +25,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
     NavItem("Patients", "patients:list", roles.FRONT_OFFICE),
     NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),
+    NavItem("Schedule", "scheduling:day", roles.FRONT_OFFICE),
+    NavItem("Reminders", "scheduling:reminders", roles.FRONT_OFFICE),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 
