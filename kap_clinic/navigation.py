@@ -23,6 +23,8 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
+    NavItem("Sessions", "sessions:worklist", roles.CLINICAL),
+    NavItem("Ledger", "sessions:ledger", frozenset({roles.MEDICAL_PROVIDER})),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 
