@@ -7,7 +7,6 @@ import csv
 import io
 from dataclasses import replace
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -303,8 +302,11 @@ def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinic
     section = _CHART["access_log"]
     assert section.roles == {roles.MEDICAL_PROVIDER}
     assert section.template == "kap_clinic/snippets/access_log.html"
-    patient = SimpleNamespace(pk=11)
-    event(clinician, 11)
+    # A real patient: every registered chart section (treatment, appointments...) queries by it.
+    from patients.tests.factories import PatientFactory
+
+    patient = PatientFactory()
+    event(clinician, patient.pk)
     for user, shown in ((provider, True), (clinician, False)):
         request = RequestFactory().get("/")
         request.user = user
