@@ -302,7 +302,6 @@ def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinic
     section = _CHART["access_log"]
     assert section.roles == {roles.MEDICAL_PROVIDER}
     assert section.template == "kap_clinic/snippets/access_log.html"
-    # A real patient: every registered chart section (treatment, appointments...) queries by it.
     from patients.tests.factories import PatientFactory
 
     patient = PatientFactory()
@@ -314,4 +313,4 @@ def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinic
         assert ("access_log" in sections) is shown
     request.user = provider
     (mine,) = [s for s in chart_sections(request, patient) if s["section"].key == "access_log"]
-    assert [e.user for e in mine["context"]["access_events"]] == [clinician]
+    assert clinician.get_full_name() in mine["html"]
