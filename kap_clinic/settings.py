@@ -266,7 +266,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kap_clinic.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # The reminder outbox (scheduling): claims due rows, so running twice sends nothing twice.
+    "send-due-reminders": {
+        "task": "scheduling.tasks.send_due_reminders",
+        "schedule": 60.0,
+    },
 }
+
+# --- Reminders (scheduling) -----------------------------------------------------------------
+# A claimed reminder whose worker died is released for another try after this many seconds;
+# longer than any send can take (the task time limit).
+REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=5 * 60)
+# Text messages: the file backend writes them under var/sms/; set SMS_BACKEND to
+# "scheduling.sms.TwilioBackend" with the TWILIO_* variables to send real ones.
+SMS_BACKEND = env("SMS_BACKEND", default="scheduling.sms.FileBackend")
+SMS_FILE_PATH = Path(env("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
 # --- Logging: no request bodies, no query strings, no PHI -----------------------------------
 LOGGING = {

@@ -223,6 +223,10 @@ class Pattern:
 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+# Unnamed groups (django-simple-history's admin history URLs use ``([^/]+)``): an id that does
+# not exist, so the admin answers 404 rather than the walker failing to build a path.
+_UNNAMED_GROUP = re.compile(r"\((?!\?)[^)]*\)")
+MISSING_ID = 999999
 
 
 def _fill(part: Any, kwargs: Mapping[str, Any]) -> str:
@@ -232,6 +236,7 @@ def _fill(part: Any, kwargs: Mapping[str, Any]) -> str:
         )
     assert isinstance(part, RegexPattern)
     text = _REGEX_GROUP.sub(lambda m: str(kwargs[m["name"]]), str(part))
+    text = _UNNAMED_GROUP.sub(str(MISSING_ID), text)
     return text.removeprefix("^").removesuffix("$").removesuffix(r"\Z").replace("\\", "")
 
 
