@@ -204,15 +204,8 @@ def _prepare_slot(
             f"{type.name} needs a {Room.Kind(type.room_kind).label.lower()}; "
             f"{room.name} is a {room.get_kind_display().lower()}."
         )
-    if room is None and type.room_kind:
-        room = free_room(
-            kind=type.room_kind, starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk
-        )
-        if room is None:
-            raise SchedulingError(
-                f"No {Room.Kind(type.room_kind).label.lower()} is free "
-                f"{_clinic_local(starts_at):%a %d %b %H:%M}–{_clinic_local(ends_at):%H:%M}."
-            )
+    # Clinician and patient first, so the message names the appointment in the way rather than
+    # "no room free" when the clinician is simply busy.
     _lock(patient_id, clinician.pk, room.pk if room else None)
     conflict = find_conflict(
         patient_id=patient_id,
@@ -224,6 +217,28 @@ def _prepare_slot(
     )
     if conflict:
         raise conflict
+    if room is None and type.room_kind:
+        room = free_room(
+            kind=type.room_kind, starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk
+        )
+        if room is None:
+            raise SchedulingError(
+                f"No {Room.Kind(type.room_kind).label.lower()} is free "
+                f"{_clinic_local(starts_at):%a %d %b %H:%M}–{_clinic_local(ends_at):%H:%M}."
+            )
+        # Taken last (the lock order is patient, clinician, room), then checked again: another
+        # booking may have taken the room between the look-up and the lock.
+        list(Room.objects.select_for_update().filter(pk=room.pk).values_list("pk"))
+        conflict = find_conflict(
+            patient_id=patient_id,
+            clinician_id=clinician.pk,
+            room_id=room.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            exclude_pk=exclude_pk,
+        )
+        if conflict:
+            raise conflict
     if not allow_outside_hours:
         hours = WorkingHours.objects.filter(clinician=clinician)
         if not within_working_hours(
