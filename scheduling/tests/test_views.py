@@ -324,3 +324,22 @@ def test_navigation_shows_schedule_and_reminders_to_front_office(as_front_desk, 
 def test_clinic_admin_and_outsider_are_refused(as_clinic_admin, as_outsider, url_name):
     assert as_clinic_admin.get(reverse(url_name)).status_code == 403
     assert as_outsider.get(reverse(url_name)).status_code == 403
+
+
+def test_next_available_lists_free_starts(as_front_desk, clinic, clinician):
+    response = as_front_desk.get(
+        reverse("scheduling:next_available"),
+        {"type": clinic["consult"].pk, "clinician": clinician.pk},
+    )
+    assert response.content.decode().count("?start=") == 10
+
+
+def test_patient_pages_get_an_appointments_section(rf, front_desk, clinic, clinician):
+    from patients import chart
+
+    appointment = AppointmentFactory(type=clinic["consult"], clinician=clinician)
+    request = rf.get("/")
+    request.user = front_desk
+    sections = chart.front_desk_sections(request, appointment.patient)
+    [section] = [s for s in sections if s["section"].key == "appointments"]
+    assert section["context"]["appointments"] == [appointment]
