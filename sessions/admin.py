@@ -1,1 +1,128 @@
-from django.contrib import admin  # noqa: F401
+"""Admin: the clinic admin edits dosing protocols. Clinical records are shown read-only (they are
+written through the clinic's views, never deleted), and the controlled-substance ledger is
+append-only here too: no add, change or delete, no bulk actions.
+
+Plain ModelAdmin rather than SimpleHistoryAdmin for now: its history-detail URL uses unnamed regex
+groups, which the role-matrix walker (kap_clinic/tests/role_matrix.py) cannot fill in. The
+models still record their history (``HistoricalRecords``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from sessions.models import (
+    AdverseEvent,
+    DosingProtocol,
+    DosingSession,
+    IntegrationFollowUp,
+    LedgerEntry,
+    Lot,
+    SessionAddendum,
+    TreatmentCourse,
+    VitalReading,
+)
+
+
+@admin.register(DosingProtocol)
+class DosingProtocolAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "route",
+        "default_mg_per_kg",
+        "min_mg_per_kg",
+        "max_mg_per_kg",
+        "cap_mg",
+        "vitals_interval_minutes",
+        "min_observation_minutes",
+    )
+    fieldsets = (
+        (None, {"fields": ("route", "name")}),
+        (
+            "Dose",
+            {
+                "fields": (
+                    "default_mg_per_kg",
+                    "min_mg_per_kg",
+                    "max_mg_per_kg",
+                    "cap_mg",
+                    "infusion_minutes",
+                )
+            },
+        ),
+        ("Observation", {"fields": ("vitals_interval_minutes", "min_observation_minutes")}),
+        (
+            "Vital-sign thresholds (may only be tighter than the clinic-wide defaults)",
+            {
+                "fields": (
+                    "pre_systolic_hold",
+                    "pre_diastolic_hold",
+                    "systolic_alert",
+                    "diastolic_alert",
+                    "spo2_min",
+                    "hr_max",
+                    "hr_min",
+                )
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # past sessions refer to their protocol
+
+
+class ReadOnlyClinicalAdmin(admin.ModelAdmin):
+    """Clinical rows are written through the audited views; here they are read, never
+    deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TreatmentCourse)
+class TreatmentCourseAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("patient", "protocol", "planned_sessions", "starts_on", "status")
+    list_filter = ("status", "protocol")
+
+
+@admin.register(DosingSession)
+class DosingSessionAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("course", "number", "status", "total_mg", "signed_at")
+    list_filter = ("status",)
+    list_select_related = ("course__patient",)
+
+
+for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
+    admin.site.register(model, ReadOnlyClinicalAdmin)
+
+
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """DEA records: viewable, never edited or deleted, not even in bulk."""
+
+    actions = None
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Lot)
+class LotAdmin(AppendOnlyAdmin):
+    list_display = ("lot_number", "product", "concentration_mg_per_ml", "vial_count", "expires_on")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(AppendOnlyAdmin):
+    list_display = ("recorded_at", "lot", "kind", "change_mg", "balance_after_mg", "recorded_by")
+    list_filter = ("kind",)
+    list_select_related = ("lot", "recorded_by")

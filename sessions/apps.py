@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,32 @@ class SessionsConfig(AppConfig):
     name = "sessions"
     label = "clinic_sessions"
     verbose_name = "Ketamine sessions"
+
+    def ready(self) -> None:
+        from kap_clinic import roles
+        from kap_clinic.home import PANELS, Panel
+        from patients.chart import register_section
+        from sessions import panels
+
+        register_section(
+            key="treatment",
+            title="Treatment",
+            template="sessions/snippets/chart_treatment.html",
+            context=panels.chart_treatment,
+            order=40,
+            roles=roles.CLINICAL,
+        )
+        for panel in (
+            Panel(
+                "sessions/snippets/home_integration.html",
+                roles.CLINICAL,
+                panels.home_integration,
+            ),
+            Panel(
+                "sessions/snippets/home_holds.html",
+                frozenset({roles.MEDICAL_PROVIDER}),
+                panels.home_holds,
+            ),
+        ):
+            if panel not in PANELS:
+                PANELS.append(panel)

@@ -1,1 +1,573 @@
-from django.db import models  # noqa: F401
+"""Ketamine treatment: protocols, courses, dosing sessions with their checklist, vitals, events,
+discharge and note; integration follow-ups; and the controlled-substance ledger.
+
+Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign alerts) live in
+the pure modules ``sessions.dosing`` and ``sessions.vitals``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from sessions import vitals as vital_rules
+
+MG = {"max_digits": 9, "decimal_places": 1}  # ledger and dose amounts: to 0.1 mg (DESIGN.md)
+
+
+class Route(models.TextChoices):
+    IV = "iv", "Intravenous (IV)"
+    IM = "im", "Intramuscular (IM)"
+
+
+class DosingProtocol(models.Model):
+    """The clinic's dosing rules for one route, edited by the medical director in the admin.
+
+    Seeded by migration 0002 with DESIGN.md's defaults (Andrade 2017 for IV; KAP practice and
+    the 60 mg cap of IM trials for IM). Vital-sign thresholds may only tighten the clinic-wide
+    defaults: ``sessions.vitals.Thresholds.tightened`` clamps anything looser.
+    """
+
+    route = models.CharField(max_length=2, choices=Route.choices, unique=True)
+    name = models.CharField(max_length=100)
+    default_mg_per_kg = models.DecimalField("default dose (mg/kg)", max_digits=5, decimal_places=3)
+    min_mg_per_kg = models.DecimalField("lowest allowed (mg/kg)", max_digits=5, decimal_places=3)
+    max_mg_per_kg = models.DecimalField("highest allowed (mg/kg)", max_digits=5, decimal_places=3)
+    cap_mg = models.DecimalField(
+        "absolute cap (mg)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Leave empty for no cap beyond the mg/kg range.",
+    )
+    infusion_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="IV only: how long the infusion runs."
+    )
+    vitals_interval_minutes = models.PositiveSmallIntegerField(default=15)
+    min_observation_minutes = models.PositiveSmallIntegerField(
+        "minimum observation after the dose ends (minutes)", default=60
+    )
+    pre_systolic_hold = models.PositiveSmallIntegerField(default=140)
+    pre_diastolic_hold = models.PositiveSmallIntegerField(default=90)
+    systolic_alert = models.PositiveSmallIntegerField(default=180)
+    diastolic_alert = models.PositiveSmallIntegerField(default=110)
+    spo2_min = models.PositiveSmallIntegerField("SpO₂ alert below (%)", default=92)
+    hr_max = models.PositiveSmallIntegerField("heart rate alert above", default=120)
+    hr_min = models.PositiveSmallIntegerField("heart rate alert below", default=50)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["route"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_mg_per_kg__gt=0)
+                & Q(min_mg_per_kg__lte=F("default_mg_per_kg"))
+                & Q(default_mg_per_kg__lte=F("max_mg_per_kg")),
+                name="protocol_default_within_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cap_mg__isnull=True) | Q(cap_mg__gt=0), name="protocol_cap_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def thresholds(self) -> vital_rules.Thresholds:
+        return vital_rules.Thresholds(
+            pre_systolic_hold=self.pre_systolic_hold,
+            pre_diastolic_hold=self.pre_diastolic_hold,
+            systolic_alert=self.systolic_alert,
+            diastolic_alert=self.diastolic_alert,
+            spo2_min=self.spo2_min,
+            hr_max=self.hr_max,
+            hr_min=self.hr_min,
+        )
+
+    @property
+    def range_label(self) -> str:
+        text = f"{self.min_mg_per_kg.normalize():f}–{self.max_mg_per_kg.normalize():f} mg/kg"
+        return f"{text}, cap {self.cap_mg} mg" if self.cap_mg else text
+
+
+class TreatmentCourse(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="treatment_courses"
+    )
+    protocol = models.ForeignKey(DosingProtocol, on_delete=models.PROTECT, related_name="+")
+    planned_sessions = models.PositiveSmallIntegerField(default=6)
+    starts_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_sessions__gte=1), name="course_plans_a_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol.get_route_display()} course from {self.starts_on} — {self.patient}"
+
+
+class DosingSession(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        ABORTED = "aborted", "Aborted"
+
+    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    scheduled_for = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    abort_reason = models.TextField(blank=True)
+
+    # Preparation checklist items only a person can confirm (DESIGN.md, "Preparation checklist").
+    # What the system knows (consent, eligibility, today's measures, pre-dose vitals) is read
+    # live by selectors.checklist_items.
+    fasting_confirmed = models.BooleanField(
+        "no solid food for 6 h, clear liquids until 2 h before", default=False
+    )
+    escort_name = models.CharField(max_length=200, blank=True)
+    escort_phone = models.CharField(max_length=40, blank=True)
+    medications_reviewed = models.BooleanField(
+        "medications reviewed and held as instructed", default=False
+    )
+    pregnancy_test = models.CharField(
+        max_length=15,
+        choices=[
+            ("", "Not recorded"),
+            ("negative", "Negative"),
+            ("not_applicable", "Not applicable"),
+            ("positive", "Positive"),
+        ],
+        blank=True,
+    )
+    intention_set = models.BooleanField("intention set (preparation session done)", default=False)
+    checklist_override_reason = models.TextField(blank=True)
+    checklist_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # The dose. total_mg is computed by dosing.total_dose_mg, never typed.
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
+    total_mg = models.DecimalField(**MG, null=True, blank=True)
+    dose_override_reason = models.TextField(blank=True)
+    dose_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lot = models.ForeignKey(
+        "Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    supervising_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dose_started_at = models.DateTimeField(null=True, blank=True)
+    dose_ended_at = models.DateTimeField(null=True, blank=True)
+
+    cadss = models.ForeignKey(
+        "patients.MeasureResult",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="CADSS-6",
+    )
+
+    # Discharge criteria (DESIGN.md, "Vitals": discharge).
+    vitals_near_baseline = models.BooleanField(default=False)
+    alert_and_oriented = models.BooleanField(default=False)
+    walking_steadily = models.BooleanField(default=False)
+    nausea_controlled = models.BooleanField(default=False)
+    escort_present = models.BooleanField("responsible adult escort present", default=False)
+    instructions_given = models.BooleanField("written instructions given", default=False)
+    discharged_with = models.CharField("escort at discharge", max_length=200, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    note = models.TextField("therapist's session note", blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="session_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="aborted") | ~Q(abort_reason=""),
+                name="session_abort_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_override_by__isnull=True) | ~Q(dose_override_reason=""),
+                name="session_dose_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | Q(signed_by__isnull=False),
+                name="session_signature_has_author",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_for"], name="session_worklist_idx")]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} — {self.course.patient}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_dosed(self) -> bool:
+        return self.dose_started_at is not None
+
+    @property
+    def phase(self) -> str:
+        """The vitals phase a reading taken now belongs to."""
+        if self.dose_started_at is None:
+            return vital_rules.PRE
+        if self.dose_ended_at is None:
+            return vital_rules.DURING
+        return vital_rules.POST
+
+    @property
+    def observed_until(self):
+        """Earliest discharge: the protocol's minimum observation after the dose ends."""
+        if self.dose_ended_at is None:
+            return None
+        minutes = self.course.protocol.min_observation_minutes
+        return self.dose_ended_at + timedelta(minutes=minutes)
+
+    @property
+    def integration_due_by(self):
+        """Integration follow-up within 72 h of the dose (DESIGN.md, step 7)."""
+        anchor = self.dose_ended_at or self.dose_started_at
+        return anchor + INTEGRATION_WINDOW if anchor else None
+
+
+INTEGRATION_WINDOW = timedelta(hours=72)
+
+
+class VitalReading(models.Model):
+    """One set of vitals. Alerts are computed by ``sessions.vitals.classify`` when recorded."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="vitals")
+    taken_at = models.DateTimeField(default=timezone.now)
+    phase = models.CharField(
+        max_length=6, choices=[(p, p.title()) for p in vital_rules.PHASES], editable=False
+    )
+    systolic = models.PositiveSmallIntegerField()
+    diastolic = models.PositiveSmallIntegerField()
+    heart_rate = models.PositiveSmallIntegerField()
+    spo2 = models.PositiveSmallIntegerField("SpO₂")
+    respiratory_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    alerts = models.JSONField(default=list, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # A pre-dose hold needs a medical provider's acknowledgement before the dose.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(diastolic__lt=F("systolic")), name="vitals_diastolic_below_systolic"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True)
+                | (Q(acknowledged_by__isnull=False) & ~Q(acknowledgement_note="")),
+                name="vitals_ack_has_author_and_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.systolic}/{self.diastolic} HR {self.heart_rate} SpO₂ {self.spo2}"
+
+    @property
+    def is_hold(self) -> bool:
+        return vital_rules.HOLD_PRE_DOSE_BP in self.alerts
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.is_hold and self.acknowledged_at is None
+
+    @property
+    def alert_labels(self) -> list[str]:
+        thresholds = self.session.course.protocol.thresholds
+        return [vital_rules.alert_label(code, thresholds) for code in self.alerts]
+
+
+class AdverseEvent(models.Model):
+    class Kind(models.TextChoices):
+        NAUSEA = "nausea", "Nausea or vomiting"
+        HYPERTENSION = "hypertension", "Raised blood pressure"
+        TACHYCARDIA = "tachycardia", "Tachycardia"
+        DESATURATION = "desaturation", "Low oxygen saturation"
+        ANXIETY = "anxiety", "Anxiety or agitation"
+        DISSOCIATION = "dissociation", "Distressing dissociation"
+        HEADACHE = "headache", "Headache"
+        DIZZINESS = "dizziness", "Dizziness"
+        OTHER = "other", "Other"
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    session = models.ForeignKey(
+        DosingSession, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    onset_at = models.DateTimeField(default=timezone.now)
+    description = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["onset_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+
+class SessionAddendum(models.Model):
+    """A later change to a signed session record, with its own author and time."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "session addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.session} by {self.author}"
+
+
+class IntegrationFollowUp(models.Model):
+    """An integration visit after a dosing session; created signed, so locked from the start."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="follow_ups")
+    held_at = models.DateTimeField(default=timezone.now)
+    themes = models.TextField()
+    insights = models.TextField(blank=True)
+    plan = models.TextField()
+    measures = models.ManyToManyField("patients.MeasureResult", blank=True, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Integration follow-up for {self.session} on {self.held_at:%Y-%m-%d}"
+
+
+# --- controlled-substance ledger ------------------------------------------------------------
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """DEA Schedule III records are kept, never rewritten (21 CFR 1304.21; DESIGN.md)."""
+
+    def update(self, **kwargs):
+        raise TypeError("The controlled-substance ledger is append-only.")
+
+    def delete(self):
+        raise TypeError("The controlled-substance ledger is append-only.")
+
+
+class Lot(models.Model):
+    """One received lot of ketamine. Immutable once received: changes are ledger entries."""
+
+    lot_number = models.CharField(max_length=60, unique=True)
+    product = models.CharField(max_length=120, default="Ketamine hydrochloride injection")
+    supplier = models.CharField(max_length=200)
+    concentration_mg_per_ml = models.DecimalField(
+        "concentration (mg/mL)", max_digits=6, decimal_places=2
+    )
+    vial_volume_ml = models.DecimalField("volume per vial (mL)", max_digits=6, decimal_places=2)
+    vial_count = models.PositiveIntegerField()
+    expires_on = models.DateField()
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_on", "lot_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(concentration_mg_per_ml__gt=0)
+                & Q(vial_volume_ml__gt=0)
+                & Q(vial_count__gt=0),
+                name="lot_positive_quantities",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_number} ({self.concentration_mg_per_ml:g} mg/mL)"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("A received lot cannot be changed; record a correction entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The controlled-substance ledger is append-only.")
+
+    @property
+    def mg_per_vial(self) -> Decimal:
+        return (self.concentration_mg_per_ml * self.vial_volume_ml).quantize(Decimal("0.1"))
+
+    @property
+    def received_mg(self) -> Decimal:
+        return self.mg_per_vial * self.vial_count
+
+    def is_expired(self, on=None) -> bool:
+        return self.expires_on < (on or timezone.localdate())
+
+
+class LedgerEntry(models.Model):
+    """One movement (or count) of a lot. ``balance_after_mg`` is the lot's running balance; the
+    database refuses a negative one. Corrections are new entries with a reason."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        ADMINISTRATION = "administration", "Administration"
+        WASTE = "waste", "Waste"
+        COUNT = "count", "Count"
+        CORRECTION = "correction", "Correction"
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    # Signed change in mg: + receipt, - administration and waste, 0 for a count, either for a
+    # correction.
+    change_mg = models.DecimalField(**MG)
+    balance_after_mg = models.DecimalField(**MG)
+    counted_mg = models.DecimalField(**MG, null=True, blank=True)
+    session = models.OneToOneField(
+        DosingSession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entry",
+    )
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["lot", "recorded_at", "id"], name="ledger_lot_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_after_mg__gte=0), name="ledger_balance_never_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="waste")
+                | (Q(witness__isnull=False) & ~Q(witness=F("recorded_by")) & Q(change_mg__lt=0)),
+                name="ledger_waste_has_another_witness",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="administration")
+                | (Q(session__isnull=False) & Q(change_mg__lt=0)),
+                name="ledger_administration_from_session",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="receipt") | Q(change_mg__gt=0), name="ledger_receipt_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="count") | (Q(change_mg=0) & Q(counted_mg__isnull=False)),
+                name="ledger_count_has_counted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="correction") | ~Q(reason=""), name="ledger_correction_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.change_mg} mg — lot {self.lot.lot_number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("Ledger entries are append-only; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The controlled-substance ledger is append-only.")
+
+    @property
+    def discrepancy_mg(self) -> Decimal | None:
+        if self.counted_mg is None:
+            return None
+        return self.counted_mg - self.balance_after_mg

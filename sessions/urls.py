@@ -1,5 +1,29 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sessions import views
 
 app_name = "sessions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("patients/<int:patient_pk>/courses/new/", views.course_create, name="course_create"),
+    path("courses/<int:pk>/", views.course_detail, name="course_detail"),
+    path("<int:pk>/", views.session_detail, name="session_detail"),
+    path("<int:pk>/checklist/", views.checklist_update, name="checklist_update"),
+    path("<int:pk>/checklist/override/", views.checklist_override, name="checklist_override"),
+    path("<int:pk>/vitals/", views.vitals_add, name="vitals_add"),
+    path("vitals/<int:pk>/acknowledge/", views.hold_acknowledge, name="hold_acknowledge"),
+    path("<int:pk>/dose/preview/", views.dose_preview, name="dose_preview"),
+    path("<int:pk>/dose/", views.dose_record, name="dose_record"),
+    path("<int:pk>/dose/end/", views.dose_end, name="dose_end"),
+    path("<int:pk>/events/", views.adverse_event_add, name="adverse_event_add"),
+    path("<int:pk>/cadss/", views.cadss_record, name="cadss_record"),
+    path("<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("<int:pk>/abort/", views.session_abort, name="session_abort"),
+    path("<int:pk>/note/", views.note_save, name="note_save"),
+    path("<int:pk>/addenda/", views.addendum_add, name="addendum_add"),
+    path("<int:pk>/integration/new/", views.follow_up_create, name="follow_up_create"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
+    path("ledger/inventory/", views.inventory, name="inventory"),
+]

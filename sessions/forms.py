@@ -1,0 +1,253 @@
+"""Forms validate and normalise; the rules themselves live in dosing.py, vitals.py and services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from kap_clinic import roles
+from patients import instruments
+from sessions import dosing
+from sessions import vitals as vital_rules
+from sessions.models import AdverseEvent, DosingProtocol, DosingSession, Lot
+from sessions.selectors import usable_lots, users_with_role
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class CourseForm(forms.Form):
+    protocol = forms.ModelChoiceField(queryset=DosingProtocol.objects.all())
+    planned_sessions = forms.IntegerField(min_value=1, max_value=30, initial=6)
+    starts_on = forms.DateField(
+        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SessionPlanForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class ChecklistForm(forms.ModelForm):
+    class Meta:
+        model = DosingSession
+        fields = [
+            "fasting_confirmed",
+            "escort_name",
+            "escort_phone",
+            "medications_reviewed",
+            "pregnancy_test",
+            "intention_set",
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VitalsForm(forms.Form):
+    """Blood pressure, heart rate, SpO₂ and optional respiratory rate; impossible values are
+    refused with ``vitals.classify``'s own message."""
+
+    systolic = forms.IntegerField(label="Systolic (mmHg)")
+    diastolic = forms.IntegerField(label="Diastolic (mmHg)")
+    heart_rate = forms.IntegerField(label="Heart rate (bpm)")
+    spo2 = forms.IntegerField(label="SpO₂ (%)")
+    respiratory_rate = forms.IntegerField(label="Resp. rate (/min)", required=False)
+
+    def __init__(self, *args, session: DosingSession, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+        for field in self.fields.values():
+            field.widget.attrs.update({"inputmode": "numeric", "class": "form-control"})
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.alerts = vital_rules.classify(
+                phase=self.session.phase,
+                systolic=data["systolic"],
+                diastolic=data["diastolic"],
+                heart_rate=data["heart_rate"],
+                spo2=data["spo2"],
+                respiratory_rate=data.get("respiratory_rate"),
+                thresholds=self.session.course.protocol.thresholds,
+            )
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        return data
+
+
+class DoseForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label="Weight today (kg)", max_digits=5, decimal_places=1, min_value=Decimal("0.1")
+    )
+    mg_per_kg = forms.DecimalField(
+        label="Dose (mg/kg)", max_digits=5, decimal_places=3, min_value=Decimal("0.001")
+    )
+    lot = forms.ModelChoiceField(queryset=Lot.objects.none(), label="Lot / vial drawn from")
+    administered_by = UserChoiceField(queryset=User.objects.none())
+    supervising_provider = UserChoiceField(queryset=User.objects.none())
+    override_reason = forms.CharField(
+        label="Override reason (medical provider only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, session: DosingSession, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        lots = usable_lots()
+        self.fields["lot"].queryset = Lot.objects.filter(pk__in=[lot.pk for lot, _ in lots])
+        balances = {lot.pk: bal for lot, bal in lots}
+        self.fields["lot"].label_from_instance = lambda lot: (
+            f"{lot.lot_number} — {lot.concentration_mg_per_ml:g} mg/mL, "
+            f"{balances.get(lot.pk)} mg left, exp {lot.expires_on:%Y-%m-%d}"
+        )
+        self.fields["administered_by"].queryset = users_with_role(
+            roles.CLINICIAN, roles.MEDICAL_PROVIDER
+        )
+        self.fields["supervising_provider"].queryset = users_with_role(roles.MEDICAL_PROVIDER)
+        self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg
+
+    def total_mg(self) -> Decimal | None:
+        """The computed total, for the preview; None while the numbers are not usable."""
+        weight = self.cleaned_data.get("weight_kg") if hasattr(self, "cleaned_data") else None
+        rate = self.cleaned_data.get("mg_per_kg") if hasattr(self, "cleaned_data") else None
+        try:
+            return dosing.total_dose_mg(weight, rate)
+        except ValueError:
+            return None
+
+
+class AdverseEventForm(forms.ModelForm):
+    class Meta:
+        model = AdverseEvent
+        fields = ["kind", "severity", "onset_at", "description", "action_taken", "resolved_at"]
+        widgets = {
+            "onset_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "resolved_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "action_taken": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        onset, resolved = data.get("onset_at"), data.get("resolved_at")
+        if onset and resolved and resolved < onset:
+            self.add_error("resolved_at", "An event cannot resolve before it began.")
+        return data
+
+
+def measure_form_class(code: str) -> type[forms.Form]:
+    """A form with one choice per item of a summed measure (CADSS-6, PHQ-9)."""
+    instrument = instruments.INSTRUMENTS[code]
+    fields = {
+        f"item{i}": forms.TypedChoiceField(
+            label=text,
+            choices=[(value, f"{value} · {label}") for value, label in instrument.options],
+            coerce=int,
+            widget=forms.RadioSelect,
+        )
+        for i, text in enumerate(instrument.items, start=1)
+    }
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item{i}"] for i in range(1, len(instrument.items) + 1)]
+
+    return type(f"{code.upper()}Form", (forms.Form,), {**fields, "answers": answers})
+
+
+CadssForm = measure_form_class(instruments.CADSS6)
+
+
+class DischargeForm(forms.ModelForm):
+    class Meta:
+        model = DosingSession
+        fields = [
+            "vitals_near_baseline",
+            "alert_and_oriented",
+            "walking_steadily",
+            "nausea_controlled",
+            "escort_present",
+            "instructions_given",
+            "discharged_with",
+        ]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FollowUpForm(forms.Form):
+    held_at = forms.DateTimeField(
+        initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    themes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    insights = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- ledger ----------------------------------------------------------------------------------
+
+
+class LotReceiveForm(forms.Form):
+    lot_number = forms.CharField(max_length=60)
+    supplier = forms.CharField(max_length=200)
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
+    )
+    vial_volume_ml = forms.DecimalField(
+        label="Volume per vial (mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
+    )
+    vial_count = forms.IntegerField(min_value=1, max_value=10000)
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class WasteForm(forms.Form):
+    quantity_mg = forms.DecimalField(
+        label="Amount wasted (mg)", max_digits=9, decimal_places=1, min_value=Decimal("0.1")
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    witness = UserChoiceField(queryset=User.objects.none())
+    witness_password = forms.CharField(
+        label="Witness's password", widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, by: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["witness"].queryset = users_with_role(
+            roles.CLINICIAN, roles.MEDICAL_PROVIDER
+        ).exclude(pk=by.pk)
+
+
+class CountForm(forms.Form):
+    counted_mg = forms.DecimalField(
+        label="Counted on hand (mg)", max_digits=9, decimal_places=1, min_value=Decimal("0")
+    )
+    note = forms.CharField(required=False)
+
+
+class CorrectionForm(forms.Form):
+    change_mg = forms.DecimalField(
+        label="Change (mg, negative to reduce)", max_digits=9, decimal_places=1
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InventoryDateForm(forms.Form):
+    on = forms.DateField(
+        label="Inventory at the end of", widget=forms.DateInput(attrs={"type": "date"})
+    )

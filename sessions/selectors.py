@@ -1,0 +1,303 @@
+"""Reads for treatment and the ledger. Functions taking ``user`` check the role in the same call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from kap_clinic import roles
+from patients import instruments
+from patients import selectors as patient_selectors
+from sessions import vitals as vital_rules
+from sessions.models import (
+    DosingSession,
+    IntegrationFollowUp,
+    LedgerEntry,
+    Lot,
+    TreatmentCourse,
+    VitalReading,
+)
+
+Status = DosingSession.Status
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def course_for_user(*, user: User | AnonymousUser, pk: int) -> TreatmentCourse:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(
+        TreatmentCourse.objects.select_related("patient", "protocol", "created_by"), pk=pk
+    )
+
+
+def session_for_user(*, user: User | AnonymousUser, pk: int) -> DosingSession:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(
+        DosingSession.objects.select_related(
+            "course__patient",
+            "course__protocol",
+            "lot",
+            "administered_by",
+            "supervising_provider",
+            "dose_override_by",
+            "checklist_override_by",
+            "signed_by",
+            "discharged_by",
+            "cadss",
+        ),
+        pk=pk,
+    )
+
+
+def reading_for_user(*, user: User | AnonymousUser, pk: int) -> VitalReading:
+    roles.check_role(user, roles.CLINICAL)
+    return get_object_or_404(
+        VitalReading.objects.select_related("session__course__protocol"), pk=pk
+    )
+
+
+def lot_for_user(*, user: User | AnonymousUser, pk: int) -> Lot:
+    roles.check_role(user, roles.MEDICAL_PROVIDER)
+    return get_object_or_404(Lot.objects.select_related("received_by"), pk=pk)
+
+
+# --- checklist -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    detail: str = ""
+    automatic: bool = False  # filled in by the system, not ticked
+
+
+def checklist_items(session: DosingSession) -> list[ChecklistItem]:
+    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms."""
+    patient = session.course.patient
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    phq9 = patient_selectors.latest_measure(patient, instruments.PHQ9, since=day_start)
+    cssrs = patient_selectors.latest_measure(patient, instruments.CSSRS, since=day_start)
+    pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
+    cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
+    cssrs_detail = f"Today: {cssrs.severity} risk" if cssrs else "Not done today"
+    pregnancy = session.pregnancy_test
+    return [
+        ChecklistItem(
+            "consent",
+            "Consent current",
+            patient_selectors.consent_is_current(patient),
+            automatic=True,
+        ),
+        ChecklistItem(
+            "eligibility",
+            "Eligibility signed",
+            patient_selectors.eligibility_is_signed(patient),
+            automatic=True,
+        ),
+        ChecklistItem(
+            "phq9",
+            "Today's PHQ-9 done",
+            phq9 is not None,
+            f"Today: {phq9.result_label}" if phq9 else "Not done today",
+            automatic=True,
+        ),
+        ChecklistItem(
+            "cssrs",
+            "Today's C-SSRS screen done and not high risk",
+            cssrs_ok,
+            cssrs_detail,
+            automatic=True,
+        ),
+        ChecklistItem(
+            "pre_vitals",
+            "Pre-dose vitals taken",
+            bool(pre_vitals),
+            f"{len(pre_vitals)} reading(s)" if pre_vitals else "None yet",
+            automatic=True,
+        ),
+        ChecklistItem(
+            "fasting",
+            "No solid food for 6 h, clear liquids until 2 h before",
+            session.fasting_confirmed,
+        ),
+        ChecklistItem(
+            "escort",
+            "Escort name and phone",
+            bool(session.escort_name and session.escort_phone),
+            " · ".join(filter(None, [session.escort_name, session.escort_phone])),
+        ),
+        ChecklistItem(
+            "medications",
+            "Medications reviewed and held as instructed",
+            session.medications_reviewed,
+        ),
+        ChecklistItem(
+            "pregnancy",
+            "Pregnancy test (when applicable)",
+            pregnancy in ("negative", "not_applicable"),
+            session.get_pregnancy_test_display() if pregnancy else "",
+        ),
+        ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
+    ]
+
+
+# --- the session screen ----------------------------------------------------------------------
+
+
+def next_reading_due(session: DosingSession, readings: list[VitalReading]) -> datetime | None:
+    """When the next set of vitals is due: now before the dose, then every protocol interval
+    from the last reading until discharge."""
+    if session.status in (Status.COMPLETED, Status.ABORTED):
+        return None
+    if not readings or not session.is_dosed:
+        return timezone.now() if not readings else None
+    last = max(r.taken_at for r in readings)
+    anchor = max(last, session.dose_started_at)
+    if last < session.dose_started_at:
+        return session.dose_started_at  # a baseline right at the start of the dose
+    return anchor + timedelta(minutes=session.course.protocol.vitals_interval_minutes)
+
+
+def integration_status(session: DosingSession, follow_ups: list, now: datetime | None = None):
+    """ "done", "due", "overdue" or "" (no dose yet). Due within 72 h of the dose; overdue after
+    that with no follow-up (DESIGN.md, step 7)."""
+    if not session.is_dosed:
+        return ""
+    if follow_ups:
+        return "done"
+    now = now or timezone.now()
+    return "due" if now < session.integration_due_by else "overdue"
+
+
+def users_with_role(*role_names: str) -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, groups__name__in=role_names)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def usable_lots(on: date | None = None) -> list[tuple[Lot, Decimal]]:
+    """Lots a dose may be drawn from: not expired, balance above zero; with their balance."""
+    on = on or timezone.localdate()
+    return [(lot, bal) for lot, bal in lot_balances() if bal > 0 and not lot.is_expired(on)]
+
+
+# --- ledger ----------------------------------------------------------------------------------
+
+
+def _balance_subquery(before: datetime | None = None) -> Subquery:
+    entries = LedgerEntry.objects.filter(lot=OuterRef("pk"))
+    if before is not None:
+        entries = entries.filter(recorded_at__lt=before)
+    return Subquery(entries.order_by("-recorded_at", "-id").values("balance_after_mg")[:1])
+
+
+def lot_balances(*, before: datetime | None = None) -> list[tuple[Lot, Decimal]]:
+    """Every lot with its running balance (optionally as it stood before ``before``): one
+    query."""
+    lots = Lot.objects.annotate(balance=_balance_subquery(before)).order_by(
+        "expires_on", "lot_number"
+    )
+    if before is not None:
+        lots = lots.filter(received_at__lt=before)
+    return [(lot, lot.balance or Decimal("0.0")) for lot in lots]
+
+
+def inventory_on(day: date) -> tuple[datetime, list[tuple[Lot, Decimal]]]:
+    """Balances at the end of ``day`` in the clinic's zone (the biennial inventory)."""
+    end = timezone.make_aware(datetime.combine(day, time.max))
+    return end, lot_balances(before=end)
+
+
+def lot_entries(lot: Lot) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(lot=lot).select_related(
+        "recorded_by", "witness", "session__course__patient", "corrects"
+    )
+
+
+# --- worklists and the chart -----------------------------------------------------------------
+
+
+def sessions_worklist() -> QuerySet[DosingSession]:
+    """Today's sessions and any still open from earlier."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    end = timezone.make_aware(datetime.combine(today, time.max))
+    return (
+        DosingSession.objects.filter(
+            Q(scheduled_for__range=(start, end))
+            | Q(status=Status.IN_PROGRESS)
+            | Q(status__in=(Status.COMPLETED, Status.ABORTED), signed_at__isnull=True)
+        )
+        .select_related("course__patient", "course__protocol")
+        .order_by("scheduled_for", "id")
+    )
+
+
+def integration_worklist(*, user: User | None = None, now: datetime | None = None):
+    """Dosed sessions with no follow-up: (session, "due"|"overdue"), oldest first. For a user,
+    only their own patients and patients with no primary clinician."""
+    now = now or timezone.now()
+    qs = (
+        DosingSession.objects.filter(dose_started_at__isnull=False, follow_ups__isnull=True)
+        .exclude(status=Status.ABORTED)
+        .select_related("course__patient", "course__protocol")
+        .order_by("dose_started_at")
+    )
+    if user is not None:
+        qs = qs.filter(
+            Q(course__patient__primary_clinician=user)
+            | Q(course__patient__primary_clinician__isnull=True)
+        )
+    return [(s, integration_status(s, [], now)) for s in qs[:50]]
+
+
+def pending_holds() -> list[VitalReading]:
+    """Unacknowledged pre-dose holds on sessions not yet dosed (the provider's home panel)."""
+    # JSON "contains" is not portable to SQLite; the candidates (undosed sessions) are few.
+    readings = (
+        VitalReading.objects.filter(
+            phase=vital_rules.PRE,
+            acknowledged_at__isnull=True,
+            session__dose_started_at__isnull=True,
+            session__status__in=(Status.PLANNED, Status.IN_PROGRESS),
+        )
+        .select_related("session__course__patient")
+        .order_by("taken_at")
+    )
+    return [r for r in readings if r.is_hold]
+
+
+def treatment_for_chart(patient) -> list[TreatmentCourse]:
+    """Courses with their sessions and follow-ups, in a fixed number of queries however many
+    sessions there are."""
+    sessions = DosingSession.objects.select_related("lot").prefetch_related(
+        Prefetch("follow_ups", queryset=IntegrationFollowUp.objects.order_by("held_at"))
+    )
+    courses = list(
+        TreatmentCourse.objects.filter(patient=patient)
+        .select_related("protocol")
+        .prefetch_related(Prefetch("sessions", queryset=sessions))
+        .annotate(completed=Count("sessions", filter=Q(sessions__status=Status.COMPLETED)))
+    )
+    now = timezone.now()
+    for course in courses:
+        course.session_rows = [
+            (s, integration_status(s, list(s.follow_ups.all()), now)) for s in course.sessions.all()
+        ]
+        course.cumulative_mg = sum(
+            (s.total_mg for s in course.sessions.all() if s.total_mg), Decimal("0.0")
+        )
+        course.upcoming = [
+            s for s in course.sessions.all() if s.status == Status.PLANNED and s.scheduled_for > now
+        ]
+    return courses

@@ -1,0 +1,693 @@
+"""Every write to treatment courses, dosing sessions, follow-ups and the controlled-substance
+ledger. Views, the admin, the demo seeder and tests call these, so each rule lives once.
+
+Refusals raise ``django.core.exceptions.ValidationError`` with a message for the user. Role
+checks that belong to the rule itself (only a medical provider overrides, acknowledges a hold
+or writes the ledger) are made here too, not only in the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kap_clinic import roles
+from patients import instruments
+from patients import selectors as patient_selectors
+from patients import services as patient_services
+from patients.models import Patient
+from sessions import dosing
+from sessions import vitals as vital_rules
+from sessions.models import (
+    AdverseEvent,
+    DosingProtocol,
+    DosingSession,
+    IntegrationFollowUp,
+    LedgerEntry,
+    Lot,
+    SessionAddendum,
+    TreatmentCourse,
+    VitalReading,
+)
+
+Status = DosingSession.Status
+Kind = LedgerEntry.Kind
+
+
+def _require_provider(user: User, what: str) -> None:
+    if not roles.has_role(user, roles.MEDICAL_PROVIDER):
+        raise ValidationError(f"Only a medical provider can {what}.")
+
+
+def _refuse_if_signed(session: DosingSession) -> None:
+    if session.is_signed:
+        raise ValidationError("This session record is signed and locked; add an addendum instead.")
+
+
+def _lock(session: DosingSession) -> DosingSession:
+    """Re-read the session under a row lock, so two tablets cannot dose or sign it twice."""
+    locked = (
+        DosingSession.objects.select_for_update()
+        .select_related("course__protocol", "course__patient")
+        .get(pk=session.pk)
+    )
+    _refuse_if_signed(locked)
+    return locked
+
+
+# --- courses ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_start(
+    *,
+    patient: Patient,
+    protocol: DosingProtocol,
+    planned_sessions: int,
+    starts_on,
+    by: User,
+) -> TreatmentCourse:
+    """Start a treatment course. Needs signed eligibility and a current consent (DESIGN.md)."""
+    problems = []
+    if not patient_selectors.eligibility_is_signed(patient):
+        problems.append("A medical provider has not signed this patient as eligible.")
+    if not patient_selectors.consent_is_current(patient):
+        problems.append("The patient has no current signed consent.")
+    if planned_sessions < 1:
+        problems.append("Plan at least one dosing session.")
+    if problems:
+        raise ValidationError(problems)
+    course = TreatmentCourse.objects.create(
+        patient=patient,
+        protocol=protocol,
+        planned_sessions=planned_sessions,
+        starts_on=starts_on,
+        created_by=by,
+    )
+    if patient.status != Patient.Status.IN_TREATMENT:
+        patient_services.patient_set_status(
+            patient=patient, status=Patient.Status.IN_TREATMENT, by=by
+        )
+    return course
+
+
+@transaction.atomic
+def session_plan(*, course: TreatmentCourse, scheduled_for: datetime, by: User) -> DosingSession:
+    """Add the next dosing session to a course (numbered in order)."""
+    course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    if course.status != TreatmentCourse.Status.ACTIVE:
+        raise ValidationError("This course is no longer active.")
+    taken = DosingSession.objects.filter(course=course).exclude(status=Status.ABORTED).count()
+    if taken >= course.planned_sessions:
+        raise ValidationError(
+            f"All {course.planned_sessions} planned sessions of this course are already set up."
+        )
+    number = DosingSession.objects.filter(course=course).order_by("-number").first()
+    return DosingSession.objects.create(
+        course=course,
+        number=(number.number + 1) if number else 1,
+        scheduled_for=scheduled_for,
+        created_by=by,
+    )
+
+
+# --- preparation checklist -------------------------------------------------------------------
+
+CHECKLIST_FIELDS = (
+    "fasting_confirmed",
+    "escort_name",
+    "escort_phone",
+    "medications_reviewed",
+    "pregnancy_test",
+    "intention_set",
+)
+
+
+@transaction.atomic
+def checklist_update(*, session: DosingSession, by: User, **fields: Any) -> DosingSession:
+    unknown = set(fields) - set(CHECKLIST_FIELDS)
+    if unknown:
+        raise TypeError(f"Not checklist fields: {', '.join(sorted(unknown))}")
+    session = _lock(session)
+    if session.is_dosed:
+        raise ValidationError("The dose is recorded; the checklist can no longer change.")
+    for name, value in fields.items():
+        setattr(session, name, value.strip() if isinstance(value, str) else value)
+    session.save()
+    return session
+
+
+@transaction.atomic
+def checklist_override(*, session: DosingSession, reason: str, by: User) -> DosingSession:
+    """A medical provider lets the dose go ahead with the checklist incomplete (DESIGN.md)."""
+    _require_provider(by, "override an incomplete checklist")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Write why the dose may go ahead with the checklist incomplete.")
+    session = _lock(session)
+    if session.is_dosed:
+        raise ValidationError("The dose is already recorded.")
+    session.checklist_override_reason = reason
+    session.checklist_override_by = by
+    session._change_reason = "checklist override"
+    session.save()
+    return session
+
+
+# --- vitals ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vitals_record(
+    *,
+    session: DosingSession,
+    systolic: int,
+    diastolic: int,
+    heart_rate: int,
+    spo2: int,
+    by: User,
+    respiratory_rate: int | None = None,
+    taken_at: datetime | None = None,
+) -> VitalReading:
+    """Record one set of vitals; the phase follows the session, the alerts come from
+    ``vitals.classify`` with the protocol's thresholds. ValueError for impossible values."""
+    session = _lock(session)
+    if session.status in (Status.COMPLETED, Status.ABORTED):
+        raise ValidationError("This session is closed; no more readings can be added.")
+    phase = session.phase
+    alerts = vital_rules.classify(
+        phase=phase,
+        systolic=systolic,
+        diastolic=diastolic,
+        heart_rate=heart_rate,
+        spo2=spo2,
+        respiratory_rate=respiratory_rate,
+        thresholds=session.course.protocol.thresholds,
+    )
+    if session.status == Status.PLANNED:
+        session.status = Status.IN_PROGRESS
+        session.save(update_fields=["status"])
+    return VitalReading.objects.create(
+        session=session,
+        taken_at=taken_at or timezone.now(),
+        phase=phase,
+        systolic=systolic,
+        diastolic=diastolic,
+        heart_rate=heart_rate,
+        spo2=spo2,
+        respiratory_rate=respiratory_rate,
+        alerts=sorted(alerts),
+        recorded_by=by,
+    )
+
+
+@transaction.atomic
+def hold_acknowledge(*, reading: VitalReading, note: str, by: User) -> VitalReading:
+    """A medical provider acknowledges a pre-dose BP hold (DESIGN.md, "Vitals")."""
+    _require_provider(by, "acknowledge a pre-dose blood-pressure hold")
+    note = note.strip()
+    if not note:
+        raise ValidationError("Write what you decided about the raised blood pressure.")
+    _lock(reading.session)
+    reading = VitalReading.objects.select_for_update().get(pk=reading.pk)
+    if not reading.is_hold:
+        raise ValidationError("This reading is not a pre-dose hold.")
+    if reading.acknowledged_at is not None:
+        raise ValidationError("This hold was already acknowledged.")
+    reading.acknowledged_at = timezone.now()
+    reading.acknowledged_by = by
+    reading.acknowledgement_note = note
+    reading.save()
+    return reading
+
+
+# --- the dose --------------------------------------------------------------------------------
+
+
+def dose_problems(*, protocol: DosingProtocol, mg_per_kg: Decimal, total_mg: Decimal) -> list[str]:
+    """The protocol's range/cap problems with a dose, each sentence ending with the range."""
+    return dosing.check_dose(
+        mg_per_kg=mg_per_kg,
+        total_mg=total_mg,
+        min_mg_per_kg=protocol.min_mg_per_kg,
+        max_mg_per_kg=protocol.max_mg_per_kg,
+        cap_mg=protocol.cap_mg,
+    )
+
+
+def lot_balance(lot: Lot) -> Decimal:
+    last = LedgerEntry.objects.filter(lot=lot).order_by("-recorded_at", "-id").first()
+    return last.balance_after_mg if last else Decimal("0.0")
+
+
+@transaction.atomic
+def dose_record(
+    *,
+    session: DosingSession,
+    weight_kg: Decimal,
+    mg_per_kg: Decimal,
+    lot: Lot,
+    administered_by: User,
+    supervising_provider: User,
+    by: User,
+    started_at: datetime | None = None,
+    override_reason: str = "",
+) -> DosingSession:
+    """Record the dose and its administration entry in the ledger, in one transaction.
+
+    Refused: incomplete checklist (unless a provider overrode it), an unacknowledged pre-dose
+    hold, a dose outside the protocol (unless ``by`` is a medical provider giving
+    ``override_reason``), a lot that is expired or holds less than the dose.
+    """
+    from sessions import selectors  # the checklist reads patients' selectors
+
+    session = _lock(session)
+    if session.is_dosed:
+        raise ValidationError("The dose for this session is already recorded.")
+    if session.status == Status.ABORTED:
+        raise ValidationError("This session was aborted.")
+    protocol = session.course.protocol
+    total = dosing.total_dose_mg(weight_kg, mg_per_kg)  # ValueError for unusable numbers
+
+    problems: list[str] = []
+    missing = [item.label for item in selectors.checklist_items(session) if not item.done]
+    if missing and not session.checklist_override_reason:
+        problems.append(
+            "The preparation checklist is incomplete (" + "; ".join(missing) + "). A medical "
+            "provider can override it with a reason."
+        )
+    holds = [r for r in session.vitals.all() if r.needs_acknowledgement]
+    if holds:
+        problems.append(
+            "A pre-dose blood-pressure hold needs a medical provider's acknowledgement."
+        )
+    if not roles.has_role(supervising_provider, roles.MEDICAL_PROVIDER):
+        problems.append("The supervising clinician must be a medical provider.")
+    if not roles.has_role(administered_by, roles.CLINICAL):
+        problems.append("The dose must be administered by a clinician or medical provider.")
+    if problems:
+        raise ValidationError(problems)
+
+    override_reason = override_reason.strip()
+    protocol_problems = dose_problems(protocol=protocol, mg_per_kg=mg_per_kg, total_mg=total)
+    if protocol_problems:
+        if not roles.has_role(by, roles.MEDICAL_PROVIDER):
+            raise ValidationError(
+                protocol_problems + ["Only a medical provider can override the protocol."]
+            )
+        if not override_reason:
+            raise ValidationError(
+                protocol_problems + ["To give it anyway, write an override reason."]
+            )
+    else:
+        override_reason = ""  # nothing to override; keep the record honest
+
+    session.weight_kg = weight_kg
+    session.mg_per_kg = mg_per_kg
+    session.total_mg = total
+    session.dose_override_reason = override_reason
+    session.dose_override_by = by if override_reason else None
+    session.lot = lot
+    session.administered_by = administered_by
+    session.supervising_provider = supervising_provider
+    session.dose_started_at = started_at or timezone.now()
+    if protocol.route == "im":
+        # An injection ends when it starts; observation runs from then.
+        session.dose_ended_at = session.dose_started_at
+    session.status = Status.IN_PROGRESS
+    session.save()
+    _ledger_append(
+        lot=lot,
+        kind=Kind.ADMINISTRATION,
+        change_mg=-total,
+        by=by,
+        session=session,
+        at=session.dose_started_at,
+        for_dose=True,
+    )
+    return session
+
+
+@transaction.atomic
+def dose_end(*, session: DosingSession, by: User, ended_at: datetime | None = None):
+    session = _lock(session)
+    if not session.is_dosed:
+        raise ValidationError("Record the dose first.")
+    if session.dose_ended_at is not None:
+        raise ValidationError("The end of the dose is already recorded.")
+    ended_at = ended_at or timezone.now()
+    if ended_at < session.dose_started_at:
+        raise ValidationError("The dose cannot end before it started.")
+    session.dose_ended_at = ended_at
+    session.save()
+    return session
+
+
+# --- events, dissociation, discharge, abort --------------------------------------------------
+
+
+@transaction.atomic
+def adverse_event_record(*, session: DosingSession, by: User, **fields: Any) -> AdverseEvent:
+    session = _lock(session)
+    return AdverseEvent.objects.create(session=session, recorded_by=by, **fields)
+
+
+@transaction.atomic
+def cadss_record(*, session: DosingSession, answers: list[int], by: User):
+    """CADSS-6 after the dose, scored by the patients' measure service."""
+    session = _lock(session)
+    if not session.is_dosed:
+        raise ValidationError("Rate dissociation after the dose has been given.")
+    measure = patient_services.measure_record(
+        patient=session.course.patient,
+        code=instruments.CADSS6,
+        answers=answers,
+        by=by,
+        context="dosing session",
+    )
+    session.cadss = measure
+    session.save()
+    return measure
+
+
+DISCHARGE_CRITERIA = (
+    "vitals_near_baseline",
+    "alert_and_oriented",
+    "walking_steadily",
+    "nausea_controlled",
+    "escort_present",
+    "instructions_given",
+)
+
+
+@transaction.atomic
+def session_discharge(
+    *,
+    session: DosingSession,
+    criteria: Mapping[str, bool],
+    escort_name: str,
+    by: User,
+    at: datetime | None = None,
+) -> DosingSession:
+    """Complete the session: every discharge criterion met, an escort named, and at least the
+    protocol's minimum observation time after the dose ended (DESIGN.md)."""
+    session = _lock(session)
+    at = at or timezone.now()
+    problems = []
+    if not session.is_dosed or session.dose_ended_at is None:
+        problems.append("Record the end of the dose before discharge.")
+    elif at < session.observed_until:
+        minutes = session.course.protocol.min_observation_minutes
+        local = timezone.localtime(session.observed_until)
+        problems.append(
+            f"The protocol needs {minutes} minutes of observation after the dose ends: "
+            f"discharge from {local:%H:%M}."
+        )
+    labels = {f: DosingSession._meta.get_field(f).verbose_name for f in DISCHARGE_CRITERIA}
+    unmet = [labels[f] for f in DISCHARGE_CRITERIA if not criteria.get(f)]
+    if unmet:
+        problems.append("Discharge criteria not met: " + ", ".join(unmet) + ".")
+    escort_name = escort_name.strip()
+    if not escort_name:
+        problems.append("Name the responsible adult taking the patient home.")
+    if session.status != Status.IN_PROGRESS:
+        problems.append("Only a session in progress can be completed.")
+    if problems:
+        raise ValidationError(problems)
+    for name in DISCHARGE_CRITERIA:
+        setattr(session, name, True)
+    session.discharged_with = escort_name
+    session.discharged_at = at
+    session.discharged_by = by
+    session.status = Status.COMPLETED
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_abort(*, session: DosingSession, reason: str, by: User) -> DosingSession:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Write why the session was stopped.")
+    session = _lock(session)
+    if session.status in (Status.COMPLETED, Status.ABORTED):
+        raise ValidationError("This session is already closed.")
+    session.status = Status.ABORTED
+    session.abort_reason = reason
+    session._change_reason = f"aborted by {by}"
+    session.save()
+    return session
+
+
+# --- note, signature, addenda ----------------------------------------------------------------
+
+
+@transaction.atomic
+def note_save(*, session: DosingSession, text: str, by: User) -> DosingSession:
+    session = _lock(session)
+    session.note = text.strip()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_sign(*, session: DosingSession, by: User) -> DosingSession:
+    """Sign the therapist's note; the whole session record is locked from now on."""
+    session = _lock(session)
+    problems = []
+    if session.status not in (Status.COMPLETED, Status.ABORTED):
+        problems.append("Discharge the patient (or abort the session) before signing.")
+    if not session.note:
+        problems.append("Write the session note before signing.")
+    if problems:
+        raise ValidationError(problems)
+    session.signed_at = timezone.now()
+    session.signed_by = by
+    session._change_reason = "signed"
+    session.save()
+    return session
+
+
+@transaction.atomic
+def addendum_add(*, session: DosingSession, text: str, by: User) -> SessionAddendum:
+    text = text.strip()
+    if not text:
+        raise ValidationError("The addendum is empty.")
+    session = DosingSession.objects.get(pk=session.pk)
+    if not session.is_signed:
+        raise ValidationError("Edit the note directly until it is signed.")
+    return SessionAddendum.objects.create(session=session, text=text, author=by)
+
+
+# --- integration -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_up_record(
+    *,
+    session: DosingSession,
+    themes: str,
+    insights: str,
+    plan: str,
+    by: User,
+    held_at: datetime | None = None,
+    phq9: list[int] | None = None,
+) -> IntegrationFollowUp:
+    """A signed integration follow-up (locked from the start), with an optional repeat PHQ-9."""
+    if not session.is_dosed:
+        raise ValidationError("Integration follows a dosing session that took place.")
+    held_at = held_at or timezone.now()
+    follow_up = IntegrationFollowUp.objects.create(
+        session=session,
+        held_at=held_at,
+        themes=themes.strip(),
+        insights=insights.strip(),
+        plan=plan.strip(),
+        signed_by=by,
+    )
+    if phq9 is not None:
+        measure = patient_services.measure_record(
+            patient=session.course.patient,
+            code=instruments.PHQ9,
+            answers=phq9,
+            by=by,
+            taken_at=held_at,
+            context="integration follow-up",
+        )
+        follow_up.measures.add(measure)
+    return follow_up
+
+
+# --- controlled-substance ledger -------------------------------------------------------------
+
+
+def _ledger_append(
+    *,
+    lot: Lot,
+    kind: str,
+    change_mg: Decimal,
+    by: User,
+    session: DosingSession | None = None,
+    witness: User | None = None,
+    reason: str = "",
+    counted_mg: Decimal | None = None,
+    corrects: LedgerEntry | None = None,
+    at: datetime | None = None,
+    for_dose: bool = False,
+) -> LedgerEntry:
+    """Append one entry, computing the running balance under a lock on the lot, so two
+    entries at once cannot both read the same balance."""
+    locked = Lot.objects.select_for_update().get(pk=lot.pk)
+    balance = lot_balance(locked)
+    after = balance + change_mg
+    if for_dose:
+        if locked.is_expired():
+            raise ValidationError(f"Lot {locked.lot_number} expired on {locked.expires_on}.")
+        if balance <= 0:
+            raise ValidationError(f"Lot {locked.lot_number} is exhausted.")
+    if after < 0:
+        raise ValidationError(
+            f"Lot {locked.lot_number} holds {balance} mg; {-change_mg} mg would take it below zero."
+        )
+    return LedgerEntry.objects.create(
+        lot=locked,
+        kind=kind,
+        change_mg=change_mg,
+        balance_after_mg=after,
+        counted_mg=counted_mg,
+        session=session,
+        witness=witness,
+        corrects=corrects,
+        reason=reason,
+        recorded_by=by,
+        recorded_at=at or timezone.now(),
+    )
+
+
+def _mg(value: Decimal, what: str) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValidationError(f"{what} must be a number of mg.")
+    return value.quantize(Decimal("0.1"))
+
+
+@transaction.atomic
+def lot_receive(
+    *,
+    lot_number: str,
+    supplier: str,
+    concentration_mg_per_ml: Decimal,
+    vial_volume_ml: Decimal,
+    vial_count: int,
+    expires_on,
+    by: User,
+    product: str = "Ketamine hydrochloride injection",
+    received_at: datetime | None = None,
+) -> Lot:
+    """Receive a lot: the lot row and its receipt entry (DEA: receipt of each lot)."""
+    _require_provider(by, "receive controlled substances")
+    if Lot.objects.filter(lot_number=lot_number.strip()).exists():
+        raise ValidationError(f"Lot {lot_number} is already in the ledger.")
+    if concentration_mg_per_ml <= 0 or vial_volume_ml <= 0 or vial_count <= 0:
+        raise ValidationError("Concentration, volume and vial count must be more than zero.")
+    received_at = received_at or timezone.now()
+    lot = Lot.objects.create(
+        lot_number=lot_number.strip(),
+        product=product,
+        supplier=supplier.strip(),
+        concentration_mg_per_ml=concentration_mg_per_ml,
+        vial_volume_ml=vial_volume_ml,
+        vial_count=vial_count,
+        expires_on=expires_on,
+        received_at=received_at,
+        received_by=by,
+    )
+    _ledger_append(
+        lot=lot,
+        kind=Kind.RECEIPT,
+        change_mg=lot.received_mg,
+        by=by,
+        reason=f"{vial_count} × {lot.mg_per_vial} mg vials from {lot.supplier}",
+        at=received_at,
+    )
+    return lot
+
+
+@transaction.atomic
+def ledger_waste(
+    *,
+    lot: Lot,
+    quantity_mg: Decimal,
+    reason: str,
+    witness: User | None,
+    witness_password: str,
+    by: User,
+) -> LedgerEntry:
+    """Waste with a second person as witness, who confirms with their own password (DEA)."""
+    _require_provider(by, "record waste")
+    quantity = _mg(quantity_mg, "The wasted amount")
+    if quantity <= 0:
+        raise ValidationError("The wasted amount must be more than 0 mg.")
+    if witness is None:
+        raise ValidationError("Waste needs a witness.")
+    if witness.pk == by.pk:
+        raise ValidationError("The witness must be another person, not you.")
+    if (
+        not witness.is_active
+        or not roles.has_role(witness, roles.CLINICAL)
+        or not witness.check_password(witness_password or "")
+    ):
+        raise ValidationError("The witness's password is not correct.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say what was wasted and why.")
+    return _ledger_append(
+        lot=lot, kind=Kind.WASTE, change_mg=-quantity, by=by, witness=witness, reason=reason
+    )
+
+
+@transaction.atomic
+def ledger_count(*, lot: Lot, counted_mg: Decimal, by: User, note: str = "") -> LedgerEntry:
+    """A physical count. A discrepancy is recorded, not silently absorbed: resolving it is a
+    correction entry with a reason."""
+    _require_provider(by, "record a count")
+    counted = _mg(counted_mg, "The counted amount")
+    if counted < 0:
+        raise ValidationError("A count cannot be negative.")
+    return _ledger_append(
+        lot=lot,
+        kind=Kind.COUNT,
+        change_mg=Decimal("0.0"),
+        by=by,
+        counted_mg=counted,
+        reason=note.strip(),
+    )
+
+
+@transaction.atomic
+def ledger_correct(
+    *,
+    lot: Lot,
+    change_mg: Decimal,
+    reason: str,
+    by: User,
+    corrects: LedgerEntry | None = None,
+) -> LedgerEntry:
+    _require_provider(by, "record a correction")
+    change = _mg(change_mg, "The correction")
+    if change == 0:
+        raise ValidationError("A correction must change the balance.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("A correction needs a reason.")
+    if corrects is not None and corrects.lot_id != lot.pk:
+        raise ValidationError("That entry belongs to another lot.")
+    return _ledger_append(
+        lot=lot, kind=Kind.CORRECTION, change_mg=change, by=by, reason=reason, corrects=corrects
+    )

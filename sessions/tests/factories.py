@@ -1,0 +1,111 @@
+"""Test data for treatment and the ledger, built through the services so every rule applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from patients import services as patient_services
+from patients.models import ConsentDocument, Patient
+from patients.tests.factories import (
+    CSSRS_NONE,
+    PHQ9_MODERATE,
+    PatientFactory,
+    make_consent_document,
+    make_intake,
+    make_measure,
+)
+from sessions import services
+from sessions.models import DosingProtocol, DosingSession, Lot, TreatmentCourse
+
+D = Decimal
+
+
+def protocol(route: str = "iv") -> DosingProtocol:
+    return DosingProtocol.objects.get(route=route)
+
+
+def ready_patient(*, by: User) -> Patient:
+    """Signed intake, signed "eligible" and a current consent: ready for a course."""
+    patient = PatientFactory()
+    make_intake(patient, by=by, sign=True)
+    patient_services.eligibility_sign(
+        patient=patient, decision="eligible", note="Meets criteria.", by=by
+    )
+    document = ConsentDocument.objects.order_by("-published_at").first() or (
+        make_consent_document()
+    )
+    patient_services.consent_sign(
+        patient=patient,
+        document=document,
+        typed_name=patient.legal_name,
+        sms_consent=False,
+        by=by,
+    )
+    return patient
+
+
+def make_course(*, by: User, route: str = "iv", planned: int = 6) -> TreatmentCourse:
+    return services.course_start(
+        patient=ready_patient(by=by),
+        protocol=protocol(route),
+        planned_sessions=planned,
+        starts_on=timezone.localdate(),
+        by=by,
+    )
+
+
+def make_session(*, by: User, course: TreatmentCourse | None = None, **kw) -> DosingSession:
+    course = course or make_course(by=by, **kw)
+    return services.session_plan(course=course, scheduled_for=timezone.now(), by=by)
+
+
+def prepare(session: DosingSession, *, by: User, vitals: tuple[int, int] = (122, 78)):
+    """Tick the checklist, take today's PHQ-9 and C-SSRS, and a pre-dose reading."""
+    patient = session.course.patient
+    make_measure(patient, "phq9", PHQ9_MODERATE, by=by)
+    make_measure(patient, "cssrs", CSSRS_NONE, by=by)
+    services.checklist_update(
+        session=session,
+        by=by,
+        fasting_confirmed=True,
+        escort_name="Jamie Doe",
+        escort_phone="+1 734 555 0199",
+        medications_reviewed=True,
+        pregnancy_test="not_applicable",
+        intention_set=True,
+    )
+    services.vitals_record(
+        session=session, systolic=vitals[0], diastolic=vitals[1], heart_rate=72, spo2=98, by=by
+    )
+    return DosingSession.objects.get(pk=session.pk)
+
+
+def make_lot(*, by: User, number: str = "KET-001", vials: int = 10, **kw) -> Lot:
+    values = {
+        "supplier": "Hospira",
+        "concentration_mg_per_ml": D("50"),
+        "vial_volume_ml": D("10"),
+        "vial_count": vials,
+        "expires_on": timezone.localdate() + dt.timedelta(days=365),
+    }
+    values.update(kw)
+    return services.lot_receive(lot_number=number, by=by, **values)
+
+
+def dose(
+    session: DosingSession, *, by: User, lot: Lot, provider: User, weight="70", rate="0.5", **kw
+) -> DosingSession:
+    return services.dose_record(
+        session=session,
+        weight_kg=D(weight),
+        mg_per_kg=D(rate),
+        lot=lot,
+        administered_by=by,
+        supervising_provider=provider,
+        by=kw.pop("recorded_by", by),
+        **kw,
+    )

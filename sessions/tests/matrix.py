@@ -1,0 +1,105 @@
+"""Role-matrix declarations for the sessions app (format: kap_clinic/tests/matrix_format.md).
+
+Front desk, clinic admin and outsiders get 403 everywhere here; the ledger's entries and writes
+are for medical providers, its balances for clinical roles.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from kap_clinic import roles
+from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
+from patients.tests.factories import PatientFactory
+from sessions import services
+from sessions.tests.factories import make_course, make_lot, make_session
+
+_lot_numbers = itertools.count(1)
+PROVIDERS = frozenset({roles.MEDICAL_PROVIDER})
+
+
+def _staff(ctx: Ctx):
+    return ctx.personas[PROVIDER]
+
+
+def patient(ctx: Ctx) -> dict[str, Any]:
+    return {"patient_pk": PatientFactory().pk}
+
+
+def course(ctx: Ctx) -> dict[str, Any]:
+    return {"pk": make_course(by=_staff(ctx)).pk}
+
+
+def session(ctx: Ctx) -> dict[str, Any]:
+    return {"pk": make_session(by=_staff(ctx)).pk}
+
+
+def hold(ctx: Ctx) -> dict[str, Any]:
+    planned = make_session(by=_staff(ctx))
+    reading = services.vitals_record(
+        session=planned, systolic=150, diastolic=95, heart_rate=80, spo2=98, by=_staff(ctx)
+    )
+    return {"pk": reading.pk}
+
+
+def lot(ctx: Ctx) -> dict[str, Any]:
+    return {"pk": make_lot(by=_staff(ctx), number=f"M-{next(_lot_numbers)}").pk}
+
+
+def vitals_body(ctx: Ctx) -> dict[str, Any]:
+    return {"systolic": 120, "diastolic": 80, "heart_rate": 70, "spo2": 98}
+
+
+def reason(ctx: Ctx) -> dict[str, Any]:
+    return {"reason": "Matrix check"}
+
+
+def clinical_get(kwargs=None, **kw) -> Case:
+    return Case(allowed=roles.CLINICAL, kwargs=kwargs, clinical=True, **kw)
+
+
+def clinical_post(kwargs, data=None) -> Case:
+    return Case(method="post", allowed=roles.CLINICAL, kwargs=kwargs, data=data, clinical=True)
+
+
+MATRIX = {
+    "sessions:worklist": clinical_get(),
+    "sessions:course_create": [clinical_get(patient), clinical_post(patient)],
+    "sessions:course_detail": [clinical_get(course), clinical_post(course)],
+    "sessions:session_detail": clinical_get(session),
+    # POST-only actions: an empty or invalid body re-shows the page with errors (400), which is
+    # ALLOWED; roles without access get 403 before anything is read.
+    "sessions:checklist_update": clinical_post(session),
+    "sessions:checklist_override": Case(
+        method="post",
+        allowed=PROVIDERS,
+        kwargs=session,
+        data=reason,
+        clinical=True,
+        # A clinician may open the form's page but the service refuses the override: 403.
+    ),
+    "sessions:vitals_add": clinical_post(session, vitals_body),
+    "sessions:hold_acknowledge": Case(
+        method="post", allowed=PROVIDERS, kwargs=hold, data=reason, clinical=True
+    ),
+    "sessions:dose_preview": clinical_post(session, {"weight_kg": "70", "mg_per_kg": "0.5"}),
+    "sessions:dose_record": clinical_post(session),
+    "sessions:dose_end": clinical_post(session),
+    "sessions:adverse_event_add": clinical_post(session),
+    "sessions:cadss_record": clinical_post(session),
+    "sessions:discharge": clinical_post(session),
+    "sessions:session_abort": clinical_post(session, reason),
+    "sessions:note_save": clinical_post(session, {"note": "Draft"}),
+    "sessions:addendum_add": clinical_post(session, {"text": "Later"}),
+    "sessions:follow_up_create": [clinical_get(session), clinical_post(session)],
+    "sessions:ledger": [
+        clinical_get(),
+        Case(method="post", allowed=PROVIDERS, clinical=True),
+    ],
+    "sessions:lot_detail": [
+        Case(allowed=PROVIDERS, kwargs=lot, clinical=True),
+        Case(method="post", allowed=PROVIDERS, kwargs=lot, data={"action": "count"}, clinical=True),
+    ],
+    "sessions:inventory": Case(allowed=PROVIDERS, clinical=True),
+}

@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from patients.models import Patient
+from patients.tests.factories import PatientFactory
+from sessions import selectors, services
+from sessions.models import DosingSession, LedgerEntry
+from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare, protocol
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def test_protocols_are_seeded_with_design_defaults() -> None:
+    iv, im = protocol("iv"), protocol("im")
+    assert (iv.default_mg_per_kg, iv.min_mg_per_kg, iv.max_mg_per_kg) == (
+        D("0.5"),
+        D("0.1"),
+        D("1"),
+    )
+    assert iv.infusion_minutes == 40 and iv.vitals_interval_minutes == 15 and iv.cap_mg is None
+    assert (im.min_mg_per_kg, im.max_mg_per_kg, im.cap_mg) == (D("0.25"), D("1.5"), D("60"))
+
+
+def test_course_needs_signed_eligibility_and_current_consent(clinician) -> None:
+    patient = PatientFactory()
+    with pytest.raises(ValidationError) as error:
+        services.course_start(
+            patient=patient,
+            protocol=protocol(),
+            planned_sessions=6,
+            starts_on=timezone.localdate(),
+            by=clinician,
+        )
+    assert "eligible" in str(error.value) and "consent" in str(error.value)
+
+
+def test_starting_a_course_puts_the_patient_in_treatment(clinician) -> None:
+    course = make_course(by=clinician)
+    assert Patient.objects.get(pk=course.patient_id).status == Patient.Status.IN_TREATMENT
+
+
+def test_incomplete_checklist_blocks_the_dose(clinician, provider) -> None:
+    session = make_session(by=clinician)
+    lot = make_lot(by=provider)
+    with pytest.raises(ValidationError, match="checklist is incomplete"):
+        dose(session, by=clinician, lot=lot, provider=provider)
+    assert not DosingSession.objects.get(pk=session.pk).is_dosed
+    assert not LedgerEntry.objects.filter(kind="administration").exists()
+
+
+def test_provider_override_lets_an_incomplete_checklist_dose(clinician, provider) -> None:
+    session = make_session(by=clinician)
+    lot = make_lot(by=provider)
+    with pytest.raises(ValidationError, match="Only a medical provider"):
+        services.checklist_override(session=session, reason="Urgent", by=clinician)
+    services.checklist_override(session=session, reason="Escort confirmed by phone", by=provider)
+    dosed = dose(session, by=clinician, lot=lot, provider=provider)
+    assert dosed.total_mg == D("35.0")
+    assert dosed.checklist_override_by == provider
+
+
+def test_pre_dose_150_over_95_needs_a_provider_acknowledgement(clinician, provider) -> None:
+    session = prepare(make_session(by=clinician), by=clinician, vitals=(150, 95))
+    lot = make_lot(by=provider)
+    reading = session.vitals.get()
+    assert reading.alerts == ["hold_pre_dose_bp"] and reading.needs_acknowledgement
+    with pytest.raises(ValidationError, match="acknowledgement"):
+        dose(session, by=clinician, lot=lot, provider=provider)
+    with pytest.raises(ValidationError, match="Only a medical provider"):
+        services.hold_acknowledge(reading=reading, note="ok", by=clinician)
+    services.hold_acknowledge(reading=reading, note="Anxious; repeat was 138/88.", by=provider)
+    assert dose(session, by=clinician, lot=lot, provider=provider).is_dosed
+
+
+def test_dose_outside_protocol_is_refused_with_the_range(clinician, provider) -> None:
+    session = prepare(make_session(by=clinician), by=clinician)
+    lot = make_lot(by=provider)
+    with pytest.raises(ValidationError) as error:
+        dose(session, by=clinician, lot=lot, provider=provider, rate="1.2")
+    text = " ".join(error.value.messages)
+    assert "outside the protocol's allowed range of 0.10–1.00 mg/kg" in text
+    assert "Only a medical provider can override" in text
+    # A clinician's reason changes nothing: only providers override.
+    with pytest.raises(ValidationError):
+        dose(session, by=clinician, lot=lot, provider=provider, rate="1.2", override_reason="x")
+    assert not DosingSession.objects.get(pk=session.pk).is_dosed
+
+
+def test_provider_override_of_the_protocol_is_recorded(clinician, provider) -> None:
+    session = prepare(make_session(by=clinician), by=clinician)
+    lot = make_lot(by=provider)
+    with pytest.raises(ValidationError, match="write an override reason"):
+        dose(session, by=clinician, lot=lot, provider=provider, rate="1.2", recorded_by=provider)
+    dosed = dose(
+        session,
+        by=clinician,
+        lot=lot,
+        provider=provider,
+        rate="1.2",
+        recorded_by=provider,
+        override_reason="Partial response at 1.0 mg/kg in sessions 1-3.",
+    )
+    assert dosed.total_mg == D("84.0")
+    assert dosed.dose_override_by == provider
+    assert dosed.dose_override_reason.startswith("Partial response")
+
+
+def test_im_cap_is_enforced(clinician, provider) -> None:
+    session = prepare(make_session(by=clinician, route="im"), by=clinician)
+    lot = make_lot(by=provider)
+    with pytest.raises(ValidationError, match="above the protocol's cap of 60.0 mg"):
+        dose(session, by=clinician, lot=lot, provider=provider, weight="130", rate="0.5")
+
+
+def test_no_dose_from_an_expired_or_exhausted_lot(clinician, provider) -> None:
+    expired = make_lot(by=provider, number="OLD", expires_on=timezone.localdate() - dt.timedelta(1))
+    session = prepare(make_session(by=clinician), by=clinician)
+    with pytest.raises(ValidationError, match="expired"):
+        dose(session, by=clinician, lot=expired, provider=provider)
+    small = make_lot(by=provider, number="SMALL", vials=1, vial_volume_ml=D("0.5"))  # 25 mg
+    with pytest.raises(ValidationError, match="below zero"):
+        dose(session, by=clinician, lot=small, provider=provider)
+    services.ledger_waste(
+        lot=small,
+        quantity_mg=D("25"),
+        reason="broken",
+        witness=clinician,
+        witness_password="correct-horse-battery-staple",
+        by=provider,
+    )
+    with pytest.raises(ValidationError, match="exhausted"):
+        dose(session, by=clinician, lot=small, provider=provider, rate="0.1")
+
+
+def _dosed_session(clinician, provider, route="iv"):
+    session = prepare(make_session(by=clinician, route=route), by=clinician)
+    return dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
+
+
+def test_discharge_waits_for_minimum_observation(clinician, provider) -> None:
+    session = _dosed_session(clinician, provider)
+    criteria = dict.fromkeys(services.DISCHARGE_CRITERIA, True)
+    ended = timezone.now()
+    services.dose_end(session=session, by=clinician, ended_at=ended)
+    with pytest.raises(ValidationError, match="60 minutes of observation"):
+        services.session_discharge(
+            session=session,
+            criteria=criteria,
+            escort_name="Jamie",
+            by=clinician,
+            at=ended + dt.timedelta(minutes=59),
+        )
+    with pytest.raises(ValidationError, match="criteria not met: walking steadily"):
+        services.session_discharge(
+            session=session,
+            criteria={**criteria, "walking_steadily": False},
+            escort_name="Jamie",
+            by=clinician,
+            at=ended + dt.timedelta(minutes=60),
+        )
+    done = services.session_discharge(
+        session=session,
+        criteria=criteria,
+        escort_name="Jamie",
+        by=clinician,
+        at=ended + dt.timedelta(minutes=60),
+    )
+    assert done.status == DosingSession.Status.COMPLETED
+
+
+def test_signing_locks_the_whole_record_and_addenda_follow(clinician, provider) -> None:
+    session = _dosed_session(clinician, provider)
+    services.session_abort(session=session, reason="Patient asked to stop", by=clinician)
+    with pytest.raises(ValidationError, match="Write the session note"):
+        services.session_sign(session=session, by=clinician)
+    services.note_save(session=session, text="Stopped at 10 minutes.", by=clinician)
+    with pytest.raises(ValidationError, match="until it is signed"):
+        services.addendum_add(session=session, text="x", by=clinician)
+    services.session_sign(session=session, by=clinician)
+    for attempt in (
+        lambda: services.note_save(session=session, text="changed", by=clinician),
+        lambda: services.vitals_record(
+            session=session, systolic=120, diastolic=80, heart_rate=70, spo2=98, by=clinician
+        ),
+        lambda: services.adverse_event_record(
+            session=session, by=clinician, kind="nausea", severity="mild"
+        ),
+        lambda: services.checklist_update(session=session, by=clinician, intention_set=False),
+    ):
+        with pytest.raises(ValidationError, match="signed and locked"):
+            attempt()
+    services.addendum_add(session=session, text="Called next day: well.", by=clinician)
+    assert DosingSession.objects.get(pk=session.pk).note == "Stopped at 10 minutes."
+    assert session.addenda.count() == 1
+
+
+def test_vitals_phase_follows_the_session_and_alerts_use_classify(clinician, provider) -> None:
+    session = _dosed_session(clinician, provider)
+    reading = services.vitals_record(
+        session=session, systolic=182, diastolic=100, heart_rate=125, spo2=91, by=clinician
+    )
+    assert reading.phase == "during"
+    assert reading.alerts == ["hypertension", "hypoxia", "tachycardia"]
+    with pytest.raises(ValueError, match="must be lower than systolic"):
+        services.vitals_record(
+            session=session, systolic=90, diastolic=95, heart_rate=70, spo2=98, by=clinician
+        )
+
+
+def test_next_reading_is_due_one_protocol_interval_after_the_last(clinician, provider) -> None:
+    session = _dosed_session(clinician, provider)
+    reading = services.vitals_record(
+        session=session, systolic=130, diastolic=80, heart_rate=80, spo2=97, by=clinician
+    )
+    readings = list(session.vitals.all())
+    assert selectors.next_reading_due(session, readings) == reading.taken_at + dt.timedelta(
+        minutes=15
+    )
+
+
+def test_integration_is_due_then_overdue_at_72_hours(clinician, provider) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        session = _dosed_session(clinician, provider, route="im")  # IM: ends when given
+    anchor = session.dose_ended_at
+    with time_machine.travel(anchor + dt.timedelta(hours=71, minutes=59), tick=False):
+        assert selectors.integration_status(session, []) == "due"
+        assert selectors.integration_worklist() == [(session, "due")]
+    with time_machine.travel(anchor + dt.timedelta(hours=72), tick=False):
+        assert selectors.integration_status(session, []) == "overdue"
+        assert selectors.integration_worklist() == [(session, "overdue")]
+        services.follow_up_record(
+            session=session,
+            themes="Grief",
+            insights="",
+            plan="Weekly therapy",
+            by=clinician,
+            phq9=[1, 1, 1, 1, 0, 0, 0, 0, 0],
+        )
+        assert selectors.integration_worklist() == []
+        follow_up = session.follow_ups.get()
+        assert selectors.integration_status(session, [follow_up]) == "done"
+        assert follow_up.measures.get().total == 4
