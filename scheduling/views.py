@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
@@ -378,7 +378,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
         )
     form = form_class(request.POST or None) if form_class else None
     done = False
-    if request.method == "POST" and (form is None or form.is_valid()):
+    if request.method == "POST" and action is not None and (form is None or form.is_valid()):
         try:
             action(appointment, form)
         except ValidationError as error:
@@ -403,6 +403,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
 
 
 @login_not_required
+@require_safe
 def link_manage(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(request, token, "scheduling/link_manage.html")
 

@@ -342,4 +342,5 @@ def test_patient_pages_get_an_appointments_section(rf, front_desk, clinic, clini
     request.user = front_desk
     sections = chart.front_desk_sections(request, appointment.patient)
     [section] = [s for s in sections if s["section"].key == "appointments"]
-    assert section["context"]["appointments"] == [appointment]
+    assert reverse("scheduling:appointment_detail", args=[appointment.pk]) in section["html"]
+    assert f"?patient={appointment.patient.pk}" in section["html"]
