@@ -769,6 +769,22 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
     )
     if reminder is None:
         return "not-claimed"
+    # The patient's contact details as they are now, not as they were at booking: a changed
+    # address gets the reminder, a withdrawn SMS consent stops it.
+    current = {
+        channel: (recipient, reason)
+        for channel, recipient, reason in _reminder_channels(reminder.appointment.patient)
+    }
+    recipient, reason = current.get(reminder.channel, ("", "The patient no longer asks for these."))
+    if reason:
+        Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+            status=Reminder.Status.SKIPPED,
+            skip_reason=reason,
+            claim_token=None,
+            updated_at=now or timezone.now(),
+        )
+        return Reminder.Status.SKIPPED
+    reminder.recipient = recipient
     try:
         messages.deliver(reminder)
     except Exception as error:  # noqa: BLE001 - any provider failure is retried, never lost
@@ -791,6 +807,7 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
     now = now or timezone.now()
     Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
         status=Reminder.Status.SENT,
+        recipient=recipient,
         attempts=reminder.attempts + 1,
         sent_at=now,
         last_error="",
