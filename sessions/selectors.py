@@ -25,6 +25,7 @@ from sessions.models import (
 )
 
 Status = DosingSession.Status
+TENTH = Decimal("0.1")
 
 # --- access ----------------------------------------------------------------------------------
 
@@ -82,7 +83,10 @@ class ChecklistItem:
 def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     """DESIGN.md's preparation checklist: what the system knows, then what a person confirms."""
     patient = session.course.patient
-    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    # "Today" is the session's day in the clinic's zone.
+    day_start = timezone.localtime(session.scheduled_for).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     phq9 = patient_selectors.latest_measure(patient, instruments.PHQ9, since=day_start)
     cssrs = patient_selectors.latest_measure(patient, instruments.CSSRS, since=day_start)
     pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
@@ -209,7 +213,8 @@ def lot_balances(*, before: datetime | None = None) -> list[tuple[Lot, Decimal]]
     )
     if before is not None:
         lots = lots.filter(received_at__lt=before)
-    return [(lot, lot.balance or Decimal("0.0")) for lot in lots]
+    # A subquery annotation loses the field's decimal places on SQLite: put them back.
+    return [(lot, Decimal(lot.balance or 0).quantize(TENTH)) for lot in lots]
 
 
 def inventory_on(day: date) -> tuple[datetime, list[tuple[Lot, Decimal]]]:

@@ -501,6 +501,7 @@ def follow_up_record(
     phq9: list[int] | None = None,
 ) -> IntegrationFollowUp:
     """A signed integration follow-up (locked from the start), with an optional repeat PHQ-9."""
+    session = DosingSession.objects.select_related("course__patient").get(pk=session.pk)
     if not session.is_dosed:
         raise ValidationError("Integration follows a dosing session that took place.")
     held_at = held_at or timezone.now()
