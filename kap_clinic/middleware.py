@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+
+from kap_clinic import roles
 
 LAST_SEEN_KEY = "kap_last_seen"
 STARTED_KEY = "kap_started"
@@ -47,3 +52,51 @@ class SessionTimeoutMiddleware:
         logout(request)
         messages.info(request, message)
         return redirect_to_login(request.get_full_path())
+
+
+# Pages an unverified user may still open: signing in and out, and the MFA steps themselves.
+MFA_EXEMPT_URL_NAMES = frozenset({"login", "logout", "keepalive", "mfa_setup", "mfa_verify"})
+
+
+class MFARequiredMiddleware:
+    """Send a signed-in user who must use a second factor, and has not yet in this session, to
+    verify it (or to enrol an authenticator first). Needs django-otp's ``OTPMiddleware`` before
+    it. Which users and pages: ``kap_clinic.mfa.required_for``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        from kap_clinic import mfa
+
+        user = request.user
+        if not user.is_authenticated or mfa.is_verified(user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in MFA_EXEMPT_URL_NAMES:
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None  # a public page (signed reminder links): no account involved
+        if not mfa.required_for(user, admin_area=_is_admin_area(request, view_func)):
+            return None
+        step = "mfa_verify" if mfa.has_device(user) else "mfa_setup"
+        return HttpResponseRedirect(
+            f"{reverse(step)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+        )
+
+
+def _is_admin_area(request: HttpRequest, view_func: Callable[..., Any]) -> bool:
+    """The Django admin, and the clinic's own pages only the clinic admin may open."""
+    match = request.resolver_match
+    if match is not None and match.app_name == "admin":
+        return True
+    allowed = getattr(view_func, "allowed_roles", None)
+    view_class = getattr(view_func, "view_class", None)
+    if allowed is None and view_class is not None:
+        allowed = getattr(view_class, "allowed_roles", None)
+    return allowed is not None and frozenset(allowed) == {roles.CLINIC_ADMIN}

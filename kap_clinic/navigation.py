@@ -23,8 +23,12 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "home", roles.STAFF),
+    NavItem("Patients", "patients:list", roles.FRONT_OFFICE),
+    NavItem("Schedule", "scheduling:day", roles.FRONT_OFFICE),
     NavItem("Sessions", "sessions:worklist", roles.CLINICAL),
     NavItem("Ledger", "sessions:ledger", frozenset({roles.MEDICAL_PROVIDER})),
+    NavItem("Reminders", "scheduling:reminders", roles.FRONT_OFFICE),
+    NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )
 

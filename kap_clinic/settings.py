@@ -44,7 +44,8 @@ CLINIC_PHONE = env("CLINIC_PHONE", default="+1 734 555 0100")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, with a site that requires a verified second factor (kap_clinic.admin_site).
+    "kap_clinic.admin_site.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "kap_clinic.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kap_clinic.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +158,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind a TLS proxy the client address comes from X-Forwarded-For.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Multi-factor authentication (TOTP, django-otp). MFA_REQUIRED_ROLES: "all", "none", or a
+# comma-separated list of role names ("Medical provider,Clinic admin"); staff in those roles
+# verify a second factor after their password. The Django admin and the clinic-admin pages always
+# require one in production (DEBUG off), whatever the roles setting says.
+MFA_REQUIRED_ROLES = env("MFA_REQUIRED_ROLES", default="none" if DEBUG else "all")
+MFA_ADMIN_REQUIRED = not DEBUG
+OTP_TOTP_ISSUER = CLINIC_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Security headers -----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -253,7 +264,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kap_clinic.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # The reminder outbox (scheduling): claims due rows, so running twice sends nothing twice.
+    "send-due-reminders": {
+        "task": "scheduling.tasks.send_due_reminders",
+        "schedule": 60.0,
+    },
 }
+
+# --- Reminders (scheduling) -----------------------------------------------------------------
+# A claimed reminder whose worker died is released for another try after this many seconds;
+# longer than any send can take (the task time limit).
+REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=5 * 60)
+# Text messages: the file backend writes them under var/sms/; set SMS_BACKEND to
+# "scheduling.sms.TwilioBackend" with the TWILIO_* variables to send real ones.
+SMS_BACKEND = env("SMS_BACKEND", default="scheduling.sms.FileBackend")
+SMS_FILE_PATH = Path(env("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
 # --- Logging: no request bodies, no query strings, no PHI -----------------------------------
 LOGGING = {

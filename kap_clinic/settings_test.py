@@ -27,3 +27,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# MFA is off for the suite (the personas sign in with a password only); the MFA tests turn it on
+# with override_settings.
+MFA_REQUIRED_ROLES = "none"
+MFA_ADMIN_REQUIRED = False

@@ -19,11 +19,12 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/mfa/", views.mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("audit/access/", views.access_log, name="access_log"),
+    path("audit/access.csv", views.access_log_csv, name="access_log_csv"),
     path("patients/", include("patients.urls")),
     path("sessions/", include("sessions.urls")),
     path("schedule/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
 ]
-
-admin.site.site_header = "KAP Clinic administration"
-admin.site.site_title = "KAP Clinic admin"

@@ -1,6 +1,23 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
 class PatientsConfig(AppConfig):
     name = "patients"
     verbose_name = "Patients"
+
+    def ready(self) -> None:
+        from kap_clinic import roles
+        from kap_clinic.home import PANELS, Panel
+        from patients import sections
+        from patients.home import risk_flags_panel
+
+        sections.register()
+        panel = Panel(
+            template="patients/snippets/home_risk_flags.html",
+            roles=roles.CLINICAL,
+            context=risk_flags_panel,
+        )
+        if panel not in PANELS:
+            PANELS.append(panel)

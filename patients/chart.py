@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 
 from kap_clinic import roles as kap_roles
 
@@ -132,12 +133,15 @@ def _render(
         context = section.context(request, patient)
         if context is None:
             continue
-        out.append({"section": section, "template": section.template, "context": context})
+        html = render_to_string(
+            section.template, {**context, "patient": patient, "section": section}, request=request
+        )
+        out.append({"section": section, "html": html})
     return out
 
 
 def chart_sections(request: HttpRequest, patient: Any) -> list[dict[str, Any]]:
-    """The chart's sections this user may see, in order, with their context."""
+    """The chart's sections this user may see, in order: ``{"section": Section, "html": str}``."""
     return _render(_CHART, request, patient)
 
 

@@ -1,5 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from patients import views
 
 app_name = "patients"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("<int:pk>/", views.patient_detail, name="detail"),
+    path("<int:pk>/edit/", views.patient_update, name="update"),
+    path("<int:pk>/archive/", views.patient_archive, name="archive"),
+    path("<int:pk>/chart/", views.patient_chart, name="chart"),
+    path("<int:pk>/status/", views.patient_status, name="status"),
+    path("<int:pk>/intake/", views.intake_start, name="intake_start"),
+    path("<int:pk>/measures/", views.measure_list, name="measure_list"),
+    path("<int:pk>/measures/<slug:code>/new/", views.measure_create, name="measure_create"),
+    path("<int:pk>/eligibility/", views.eligibility_create, name="eligibility_create"),
+    path("<int:pk>/consent/", views.consent_create, name="consent_create"),
+    path("<int:pk>/sms-consent/withdraw/", views.sms_consent_withdraw, name="sms_withdraw"),
+    path("intakes/<int:pk>/", views.intake_detail, name="intake_detail"),
+    path("intakes/<int:pk>/edit/", views.intake_edit, name="intake_edit"),
+    path("intakes/<int:pk>/sign/", views.intake_sign, name="intake_sign"),
+    path("intakes/<int:pk>/addenda/", views.intake_addendum, name="intake_addendum"),
+    path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
+    path("flags/<int:pk>/acknowledge/", views.risk_flag_acknowledge, name="flag_acknowledge"),
+    path("consents/<int:pk>/", views.consent_detail, name="consent_detail"),
+]

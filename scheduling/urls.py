@@ -1,5 +1,38 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
+
+from django.urls import path
+
+from scheduling import views
 
 app_name = "scheduling"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.day, name="day"),
+    path("week/", views.week, name="week"),
+    path("arrivals/", views.arrivals, name="arrivals"),
+    path("book/", views.appointment_book, name="appointment_book"),
+    path("book/series/", views.series_book, name="series_book"),
+    path("next-available/", views.next_available, name="next_available"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        views.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path(
+        "appointments/<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"
+    ),
+    path(
+        "appointments/<int:pk>/complete/", views.appointment_complete, name="appointment_complete"
+    ),
+    path("appointments/<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("reminders/", views.reminders, name="reminders"),
+    path("reminders/<int:pk>/retry/", views.reminder_retry, name="reminder_retry"),
+    # The patient's signed reminder links: no login (the signature is the check). The access
+    # test treats every pattern under "r/" as public.
+    path("r/<str:token>/", views.link_manage, name="link_manage"),
+    path("r/<str:token>/confirm/", views.link_confirm, name="link_confirm"),
+    path("r/<str:token>/cancel/", views.link_cancel, name="link_cancel"),
+    path("r/<str:token>/prepare/", views.link_prepare, name="link_prepare"),
+]

@@ -43,6 +43,14 @@ MATRIX = {
         Case(method="post", allowed=AUTHENTICATED),  # empty form: re-shown with errors
     ],
     "password_change_done": Case(allowed=AUTHENTICATED),
+    # Two-factor enrolment and verification: for anyone with an account.
+    "mfa_setup": [Case(allowed=AUTHENTICATED), Case(method="post", allowed=AUTHENTICATED)],
+    "mfa_verify": Case(allowed=AUTHENTICATED),  # no device yet: sent on to mfa_setup
+    "access_log": [
+        Case(allowed={roles.CLINIC_ADMIN}),
+        Case(allowed={roles.CLINIC_ADMIN}, query={"patient": "1", "date_from": "2026-01-01"}),
+    ],
+    "access_log_csv": Case(allowed={roles.CLINIC_ADMIN}, query={"patient": "1"}),
     "admin:*": ADMIN_ONLY,
     "admin:login": Case(allowed=EVERYONE),
     # The admin's own logout is POST-only; a signed-in non-staff member is sent to the index.

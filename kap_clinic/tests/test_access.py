@@ -14,7 +14,8 @@ PUBLIC_URL_NAMES = {
     "login",
     "admin:login",
 }
-PUBLIC_PREFIXES = ("r/",)  # signed reminder links (scheduling), checked by signature instead
+# Signed reminder links (scheduling), checked by their signature instead of a login.
+PUBLIC_PREFIXES = ("schedule/r/",)
 
 
 def example_path(pattern: str) -> str:

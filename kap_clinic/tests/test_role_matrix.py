@@ -9,53 +9,28 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
-from django.urls import resolve
 
-from conftest import client_for
 from kap_clinic import roles
 from kap_clinic.navigation import NAV
 from kap_clinic.tests.role_matrix import (
     ALLOWED,
-    ANONYMOUS,
     FRONT_DESK,
     NO_ERROR,
     OUTSIDER,
     PERSONA_OF_ROLE,
     PERSONAS,
     Case,
-    Ctx,
     Declaration,
     Pattern,
     all_patterns,
-    auto_kwargs,
     cases_of,
     declaration_for,
     load_matrix,
+    run_case,
 )
 
 PATTERNS = all_patterns()
 MATRIX = load_matrix()
-
-
-def run_case(pattern: Pattern, key: str, case: Case, persona: str, users: dict[str, User]):
-    user = None if persona == ANONYMOUS else users[persona]
-    ctx = Ctx(personas=users, persona=persona, user=user)
-    if case.kwargs is not None:
-        ctx.kwargs = dict(case.kwargs(ctx))
-    elif "*" in key:
-        ctx.kwargs = auto_kwargs(pattern, ctx)
-    missing = set(pattern.params) - set(ctx.kwargs)
-    assert not missing, f"{pattern}: the declaration's kwargs() must give {sorted(missing)}"
-    path = pattern.path(ctx.kwargs)
-    # The kwargs really address this pattern (and not a sibling that happens to match first).
-    assert resolve(path).func is pattern.callback, f"{pattern}: {path} resolves elsewhere"
-    data = case.data(ctx) if callable(case.data) else case.data
-    client = Client() if user is None else client_for(user)
-    send = getattr(client, case.method.lower())
-    if case.method.lower() == "get":
-        return path, send(path, case.query or {}, headers=case.headers)
-    return path, send(path, data or {}, headers=case.headers)
 
 
 def check_pattern(

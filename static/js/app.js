@@ -9,11 +9,17 @@
     if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
   });
 
-  // Idle logout: warn a minute before the server-side idle limit, then sign out.
+  // Idle logout: warn before the server-side idle limit (a minute before, or half-way for limits
+  // under two minutes), then reload the page once the limit has passed. The server is the
+  // authority: it ends the idle session and shows the sign-in page with the reason, and a session
+  // kept alive from another tab simply reloads this one.
   var body = document.body;
   var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
   if (!timeout) { return; }
-  var warnAt = Math.max(timeout - 60, 1) * 1000;
+  var lead = Math.min(60, Math.ceil(timeout / 2));
+  var warnAt = (timeout - lead) * 1000;
+  // Timers may fire a little early or the server's clock tick a little late: pass the limit.
+  var grace = 1000;
   var modalEl = document.getElementById("idle-warning");
   var modal = modalEl && window.bootstrap ? new bootstrap.Modal(modalEl) : null;
   var countdownEl = modalEl ? modalEl.querySelector("[data-idle-countdown]") : null;
@@ -24,26 +30,20 @@
     return token ? token.value : "";
   }
 
+  // A GET of the same address (not reload(), which would re-send a POST).
   function signOut() {
-    var form = document.createElement("form");
-    form.method = "post";
-    form.action = body.dataset.logoutUrl;
-    var input = document.createElement("input");
-    input.type = "hidden"; input.name = "csrfmiddlewaretoken"; input.value = csrf();
-    form.appendChild(input);
-    document.body.appendChild(form);
-    form.submit();
+    window.location.replace(window.location.href.split("#")[0]);
   }
 
   function showWarning() {
-    var remaining = Math.round((timeout * 1000 - warnAt) / 1000);
+    var remaining = lead;
     if (countdownEl) { countdownEl.textContent = remaining; }
     if (modal) { modal.show(); }
     tick = setInterval(function () {
       remaining -= 1;
       if (countdownEl && remaining >= 0) { countdownEl.textContent = remaining; }
     }, 1000);
-    logoutTimer = setTimeout(signOut, timeout * 1000 - warnAt);
+    logoutTimer = setTimeout(signOut, lead * 1000 + grace);
   }
 
   function arm() {

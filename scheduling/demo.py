@@ -1,0 +1,278 @@
+"""The demo clinic's schedule (``manage.py seed_demo``): rooms, visit types, working hours, a week
+of appointments across rooms and clinicians, and one appointment whose 2-hour reminder is due a
+minute after seeding, so ``make run`` shows a real reminder in ``var/mail/`` straight away.
+
+Idempotent: configuration is keyed on names, appointments on (patient, start); a booking the
+conflict checks refuse (e.g. a second run on another day) is simply left out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from kap_clinic import roles
+from scheduling import services
+from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
+
+ROOMS = (
+    ("Infusion 1", Room.Kind.INFUSION),
+    ("Infusion 2", Room.Kind.INFUSION),
+    ("Infusion 3", Room.Kind.INFUSION),
+    ("Infusion 4", Room.Kind.INFUSION),
+    ("Therapy room", Room.Kind.THERAPY),
+    ("Consult room", Room.Kind.CONSULT),
+)
+
+ARRIVE = "Please arrive 10 minutes early."
+FASTING = (
+    "No solid food for 6 hours before your visit; clear liquids (water, black coffee, clear "
+    "juice) are fine until 2 hours before. An adult must take you home: you cannot drive or "
+    "travel alone for the rest of the day. Wear comfortable clothes."
+)
+TYPES = {
+    # key: (name, kind, minutes, room kind, provided by, colour, instructions)
+    "consultation": (
+        "Consultation",
+        AppointmentType.Kind.CONSULTATION,
+        60,
+        Room.Kind.CONSULT,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#0d6efd",
+        f"{ARRIVE} Bring a photo ID and a list of the medicines you take.",
+    ),
+    "intake": (
+        "Intake assessment",
+        AppointmentType.Kind.INTAKE,
+        90,
+        Room.Kind.CONSULT,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#6f42c1",
+        f"{ARRIVE} Bring a list of the medicines you take.",
+    ),
+    "preparation": (
+        "Preparation session",
+        AppointmentType.Kind.PREPARATION,
+        60,
+        Room.Kind.THERAPY,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#20c997",
+        ARRIVE,
+    ),
+    "dosing": (
+        "Dosing session",
+        AppointmentType.Kind.DOSING,
+        150,
+        Room.Kind.INFUSION,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#d63384",
+        FASTING,
+    ),
+    "integration": (
+        "Integration",
+        AppointmentType.Kind.INTEGRATION,
+        60,
+        Room.Kind.THERAPY,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#fd7e14",
+        ARRIVE,
+    ),
+    "follow_up": (
+        "Follow-up",
+        AppointmentType.Kind.FOLLOW_UP,
+        30,
+        Room.Kind.CONSULT,
+        AppointmentType.ProvidedBy.CLINICIAN,
+        "#6c757d",
+        "",
+    ),
+}
+
+# A clinic day: (staff username, visit type, start hour, minute). Dosing runs in the infusion
+# rooms all morning and early afternoon; therapy and consults fill the other rooms.
+DAY_PLAN = (
+    ("nurse", "dosing", 9, 0),
+    ("provider", "dosing", 9, 0),
+    ("provider2", "dosing", 9, 30),
+    ("clinician", "consultation", 9, 0),
+    ("therapist2", "preparation", 9, 0),
+    ("clinician", "intake", 10, 30),
+    ("therapist2", "integration", 11, 0),
+    ("nurse", "dosing", 12, 30),
+    ("provider", "dosing", 12, 30),
+    ("clinician", "integration", 13, 0),
+    ("therapist2", "preparation", 14, 0),
+    ("provider2", "follow_up", 14, 0),
+    ("clinician", "follow_up", 15, 0),
+    ("therapist2", "integration", 15, 30),
+)
+
+PATIENTS = (
+    ("Maya", "Okonkwo"),
+    ("Daniel", "Reyes"),
+    ("Hannah", "Kowalski"),
+    ("Omar", "Haddad"),
+    ("Grace", "Lindqvist"),
+    ("Tomas", "Novak"),
+    ("Aisha", "Bello"),
+    ("Lucas", "Ferreira"),
+    ("Nora", "Fitzgerald"),
+    ("Ethan", "Nakamura"),
+    ("Sofia", "Marchetti"),
+    ("Isaac", "Goldberg"),
+    ("Leila", "Karimi"),
+    ("Ben", "Whitaker"),
+    ("Chloe", "Dubois"),
+    ("Ravi", "Menon"),
+)
+
+
+def seed(*, staff: dict[str, User], now: datetime) -> None:
+    with transaction.atomic():
+        _rooms()
+        types = _types()
+        _working_hours(staff)
+        patients = _patients(staff["frontdesk"])
+    _week(staff=staff, types=types, patients=patients, now=now)
+    _soon(staff=staff, types=types, patients=patients, now=now)
+
+
+def _rooms() -> None:
+    for position, (name, kind) in enumerate(ROOMS):
+        Room.objects.get_or_create(name=name, defaults={"kind": kind, "position": position})
+
+
+def _types() -> dict[str, AppointmentType]:
+    out = {}
+    for key, (name, kind, minutes, room_kind, provided_by, colour, text) in TYPES.items():
+        out[key], _ = AppointmentType.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "duration_minutes": minutes,
+                "room_kind": room_kind,
+                "provided_by": provided_by,
+                "colour": colour,
+                "reminder_offsets": "48, 2",
+                "preparation_instructions": text,
+            },
+        )
+    return out
+
+
+def _working_hours(staff: dict[str, User]) -> None:
+    for user in staff.values():
+        if not roles.has_role(user, roles.CLINICAL):
+            continue
+        for weekday in range(5):
+            WorkingHours.objects.get_or_create(
+                clinician=user, weekday=weekday, defaults={"starts": time(8), "ends": time(18)}
+            )
+
+
+def _patients(by: User) -> list:
+    from patients.models import Patient
+    from patients.services import patient_create
+
+    out = []
+    for n, (first, last) in enumerate(PATIENTS):
+        patient = Patient.objects.filter(legal_first_name=first, legal_last_name=last).first()
+        if patient is None:
+            patient = patient_create(
+                by=by,
+                legal_first_name=first,
+                legal_last_name=last,
+                date_of_birth=date(1970 + n * 2, 1 + n % 12, 1 + n),
+                email=f"{first.lower()}.{last.lower()}@example.org",
+                phone=f"+1734555{1200 + n:04d}",
+                remind_by_email=True,
+            )
+        out.append(patient)
+    return out
+
+
+def _book(*, when: datetime, now: datetime, **kwargs) -> Appointment | None:
+    """Book (for a past slot, as if booked the day before), or the one already there."""
+    existing = Appointment.objects.filter(
+        patient=kwargs["patient"], starts_at=when, type=kwargs["type"]
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        return services.appointment_book(
+            starts_at=when,
+            allow_outside_hours=True,
+            now=now if when > now else when - timedelta(days=1),
+            **kwargs,
+        )
+    except services.SchedulingError:
+        return None
+
+
+def _week(*, staff, types, patients, now: datetime) -> None:
+    today = timezone.localdate(now)
+    by = staff["frontdesk"]
+    for day_offset in range(-2, 6):
+        day = today + timedelta(days=day_offset)
+        if day.weekday() >= 5:
+            continue
+        for i, (username, type_key, hour, minute) in enumerate(DAY_PLAN):
+            when = timezone.make_aware(datetime.combine(day, time(hour, minute)))
+            patient = patients[(i + day.toordinal() * 3) % len(patients)]
+            appointment = _book(
+                when=when,
+                now=now,
+                patient=patient,
+                type=types[type_key],
+                clinician=staff[username],
+                by=by,
+            )
+            if appointment is None or appointment.status != Appointment.Status.BOOKED:
+                continue
+            # The past is done: most came, one in a while did not.
+            if appointment.ends_at < now:
+                if (i + day.day) % 9 == 0:
+                    services.appointment_no_show(appointment=appointment, by=by, now=now)
+                else:
+                    services.appointment_check_in(
+                        appointment=appointment, by=by, now=appointment.starts_at
+                    )
+                    services.appointment_complete(
+                        appointment=appointment, by=staff[username], now=appointment.ends_at
+                    )
+
+
+def _soon(*, staff, types, patients, now: datetime) -> None:
+    """An appointment 2 h 1 min from now: its 2-hour reminder is due a minute after seeding."""
+    upcoming = Appointment.objects.filter(
+        patient__in=patients,
+        status=Appointment.Status.BOOKED,
+        starts_at__gt=now + timedelta(hours=2),
+        starts_at__lte=now + timedelta(hours=2, minutes=5),
+    ).exists()
+    if upcoming:
+        return
+    when = (now + timedelta(hours=2, minutes=1)).replace(second=0, microsecond=0)
+    for type_key, username in (
+        ("follow_up", "clinician"),
+        ("follow_up", "therapist2"),
+        ("integration", "therapist2"),
+        ("integration", "clinician"),
+    ):
+        for candidate in patients:
+            try:
+                services.appointment_book(
+                    patient=candidate,
+                    type=types[type_key],
+                    clinician=staff[username],
+                    starts_at=when,
+                    by=staff["frontdesk"],
+                    allow_outside_hours=True,
+                    now=now,
+                )
+            except services.SchedulingError:
+                continue
+            return

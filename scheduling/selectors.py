@@ -1,0 +1,284 @@
+"""Reads for the schedule. Functions taking a ``user`` check the role in the same call.
+
+The calendars show patient name, visit type and status only — no clinical content — so the same
+pages serve front desk and clinicians.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from kap_clinic import roles
+from scheduling.models import Appointment, Reminder, Room, WorkingHours
+
+DAY_START = time(7, 0)
+DAY_END = time(20, 0)
+SLOT_MINUTES = 30
+# Height of one slot on the day calendar; big enough to tap on a tablet.
+SLOT_REM = 2.75
+
+STATUS_BADGES = {
+    Appointment.Status.BOOKED: "text-bg-primary",
+    Appointment.Status.CHECKED_IN: "text-bg-success",
+    Appointment.Status.COMPLETED: "text-bg-secondary",
+    Appointment.Status.CANCELLED: "text-bg-light border",
+    Appointment.Status.NO_SHOW: "text-bg-danger",
+}
+
+
+def appointment_for_user(*, user: User | AnonymousUser, pk: int) -> Appointment:
+    roles.check_role(user, roles.FRONT_OFFICE)
+    return get_object_or_404(
+        Appointment.objects.select_related(
+            "patient",
+            "type",
+            "clinician",
+            "room",
+            "booked_by",
+            "rescheduled_by",
+            "checked_in_by",
+            "completed_by",
+            "cancelled_by",
+            "no_show_by",
+        ),
+        pk=pk,
+    )
+
+
+def clinicians() -> QuerySet[User]:
+    """Staff who see patients: clinicians and medical providers."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles.CLINICAL)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("patient", "type", "clinician", "room")
+        .order_by("starts_at", "id")
+    )
+
+
+@dataclass
+class Block:
+    appointment: Appointment
+    top: float
+    height: float
+    badge: str
+
+
+@dataclass
+class EmptySlot:
+    top: float
+    starts_at: datetime
+    working: bool
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    clinician_id: int | None = None
+    room_id: int | None = None
+    blocks: list[Block] = field(default_factory=list)
+    slots: list[EmptySlot] = field(default_factory=list)
+
+
+def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
+    """The day view: one column per clinician (or per room), appointments positioned by time.
+
+    A constant number of queries whatever the number of appointments (pinned by a test).
+    """
+    day_start, day_end = _day_bounds(day)
+    appointments = [a for a in appointments_between(day_start, day_end) if a.status != "cancelled"]
+    cancelled_count = (
+        Appointment.objects.filter(starts_at__gte=day_start, starts_at__lt=day_end)
+        .filter(status=Appointment.Status.CANCELLED)
+        .count()
+    )
+    first_hour = min(
+        [DAY_START.hour] + [timezone.localtime(a.starts_at).hour for a in appointments]
+    )
+    last_hour = max(
+        [DAY_END.hour] + [min(24, timezone.localtime(a.ends_at).hour + 1) for a in appointments]
+    )
+    grid_start = timezone.make_aware(datetime.combine(day, time(first_hour)))
+    total_minutes = (last_hour - first_hour) * 60
+    hours = list(WorkingHours.objects.filter(weekday=day.weekday()))
+    working = {}
+    for h in hours:
+        working.setdefault(h.clinician_id, []).append(h)
+
+    if by == "room":
+        columns = [
+            Column(key=f"room-{r.pk}", title=r.name, room_id=r.pk)
+            for r in Room.objects.filter(active=True)
+        ]
+        if any(a.room_id is None for a in appointments):
+            columns.append(Column(key="room-none", title="No room"))
+        index = {c.room_id: c for c in columns}
+        key_of = lambda a: a.room_id  # noqa: E731
+    else:
+        people = list(clinicians())
+        present = {a.clinician_id for a in appointments} | set(working)
+        columns = [
+            Column(
+                key=f"clinician-{u.pk}", title=u.get_full_name() or u.username, clinician_id=u.pk
+            )
+            for u in people
+            if u.pk in present
+        ]
+        index = {c.clinician_id: c for c in columns}
+        for a in appointments:
+            if a.clinician_id not in index:  # e.g. a clinician who left the clinic
+                column = Column(
+                    key=f"clinician-{a.clinician_id}",
+                    title=a.clinician_name,
+                    clinician_id=a.clinician_id,
+                )
+                columns.append(column)
+                index[a.clinician_id] = column
+        key_of = lambda a: a.clinician_id  # noqa: E731
+
+    rem_per_minute = SLOT_REM / SLOT_MINUTES
+    for a in appointments:
+        start = max(a.starts_at, grid_start)
+        minutes = (start - grid_start).total_seconds() / 60
+        length = (a.ends_at - start).total_seconds() / 60
+        index[key_of(a)].blocks.append(
+            Block(
+                appointment=a,
+                top=round(minutes * rem_per_minute, 3),
+                height=round(max(length, 15) * rem_per_minute, 3),
+                badge=STATUS_BADGES[a.status],
+            )
+        )
+    for column in columns:
+        for n in range(total_minutes // SLOT_MINUTES):
+            starts_at = grid_start + timedelta(minutes=n * SLOT_MINUTES)
+            local = timezone.localtime(starts_at).time()
+            on_duty = column.clinician_id is None or any(
+                h.starts <= local < h.ends for h in working.get(column.clinician_id, [])
+            )
+            column.slots.append(
+                EmptySlot(top=round(n * SLOT_REM, 3), starts_at=starts_at, working=on_duty)
+            )
+    labels = [
+        {"top": round(n * SLOT_REM * 2, 3), "label": f"{first_hour + n:02d}:00"}
+        for n in range(last_hour - first_hour)
+    ]
+    return {
+        "columns": columns,
+        "labels": labels,
+        "height": round(total_minutes * rem_per_minute, 3),
+        "count": len(appointments),
+        "cancelled_count": cancelled_count,
+    }
+
+
+def week_calendar(*, day: date) -> list[dict[str, Any]]:
+    """Monday to Sunday of ``day``'s week, each with its appointments (cancelled left out)."""
+    monday = day - timedelta(days=day.weekday())
+    start, _ = _day_bounds(monday)
+    _, end = _day_bounds(monday + timedelta(days=6))
+    days: dict[date, list[Appointment]] = {monday + timedelta(days=i): [] for i in range(7)}
+    for a in appointments_between(start, end).exclude(status=Appointment.Status.CANCELLED):
+        days.setdefault(timezone.localdate(a.starts_at), []).append(a)
+    return [
+        {"day": d, "appointments": items, "badges": STATUS_BADGES}
+        for d, items in sorted(days.items())
+    ]
+
+
+def arrivals(*, day: date) -> list[Appointment]:
+    """Today's visits in start order, with who is here already."""
+    start, end = _day_bounds(day)
+    return list(
+        appointments_between(start, end).filter(
+            status__in=[
+                Appointment.Status.BOOKED,
+                Appointment.Status.CHECKED_IN,
+                Appointment.Status.COMPLETED,
+                Appointment.Status.NO_SHOW,
+            ]
+        )
+    )
+
+
+def patient_appointments(patient: Any, *, limit: int = 20) -> list[Appointment]:
+    """Upcoming first, then the most recent past ones."""
+    now = timezone.now()
+    qs = Appointment.objects.filter(patient=patient).select_related("type", "clinician", "room")
+    upcoming = list(qs.filter(starts_at__gte=now).order_by("starts_at")[:limit])
+    past = list(qs.filter(starts_at__lt=now).order_by("-starts_at")[:limit])
+    return upcoming + past
+
+
+def patient_confirmations(appointment: Appointment) -> dict[str, Any]:
+    """What the patient told us through the reminder links, for the preparation checklist
+    (sessions app): confirmed, fasting confirmed, escort name and phone, with times."""
+    return {
+        "confirmed_at": appointment.confirmed_at,
+        "fasting_confirmed_at": appointment.fasting_confirmed_at,
+        "fasting_confirmed": appointment.fasting_confirmed_at is not None,
+        "escort_name": appointment.escort_name,
+        "escort_phone": appointment.escort_phone,
+        "escort_recorded": bool(appointment.escort_name and appointment.escort_phone),
+    }
+
+
+def reminders_board(*, now: datetime | None = None) -> dict[str, list[Reminder]]:
+    """The front desk's reminders page: problems first, then what goes out next."""
+    now = now or timezone.now()
+    base = Reminder.objects.select_related(
+        "appointment__patient", "appointment__clinician", "appointment__type"
+    )
+    upcoming = Q(appointment__starts_at__gte=now - timedelta(days=1))
+    return {
+        "failed": list(
+            base.filter(upcoming, status=Reminder.Status.FAILED).order_by("due_at")[:200]
+        ),
+        "retrying": list(
+            base.filter(status=Reminder.Status.PENDING, attempts__gt=0).order_by("send_after")[:200]
+        ),
+        "skipped": list(
+            base.filter(
+                appointment__starts_at__gte=now,
+                appointment__status=Appointment.Status.BOOKED,
+                status=Reminder.Status.SKIPPED,
+            ).order_by("appointment__starts_at")[:200]
+        ),
+        "next": list(
+            base.filter(status=Reminder.Status.PENDING, attempts=0).order_by("send_after")[:50]
+        ),
+        "sent": list(base.filter(status=Reminder.Status.SENT).order_by("-sent_at")[:50]),
+    }
+
+
+def reminder_for_user(*, user: User | AnonymousUser, pk: int) -> Reminder:
+    roles.check_role(user, roles.FRONT_OFFICE)
+    return get_object_or_404(Reminder.objects.select_related("appointment__type"), pk=pk)
+
+
+def home_arrivals_context(request: Any) -> dict[str, Any]:
+    return {"appointments": arrivals(day=timezone.localdate())}
+
+
+def patient_section_context(request: Any, patient: Any) -> dict[str, Any]:
+    """The "Appointments" section of the patient pages (front desk and chart)."""
+    return {"appointments": patient_appointments(patient), "now": timezone.now()}
