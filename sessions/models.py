@@ -141,6 +141,15 @@ class DosingSession(models.Model):
     course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveSmallIntegerField()
     scheduled_for = models.DateTimeField(default=timezone.now)
+    # The booked dosing visit, whose reminder links carry the patient's own fasting and escort
+    # answers (read by selectors.checklist_items).
+    appointment = models.OneToOneField(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dosing_session",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     abort_reason = models.TextField(blank=True)
 

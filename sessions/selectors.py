@@ -14,6 +14,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients import instruments
 from patients import selectors as patient_selectors
+from scheduling import selectors as scheduling_selectors
 from sessions import vitals as vital_rules
 from sessions.models import (
     DosingSession,
@@ -49,6 +50,7 @@ def session_for_user(*, user: User | AnonymousUser, pk: int) -> DosingSession:
             "dose_override_by",
             "checklist_override_by",
             "signed_by",
+            "appointment",
             "discharged_by",
             "cadss",
         ),
@@ -93,6 +95,15 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
     cssrs_detail = f"Today: {cssrs.severity} risk" if cssrs else "Not done today"
     pregnancy = session.pregnancy_test
+    # What the patient confirmed through the reminder links of the booked visit.
+    from_patient = (
+        scheduling_selectors.patient_confirmations(session.appointment)
+        if session.appointment_id
+        else {}
+    )
+    escort_from_patient = not session.escort_name and bool(from_patient.get("escort_recorded"))
+    escort_name = session.escort_name or from_patient.get("escort_name", "")
+    escort_phone = session.escort_phone or from_patient.get("escort_phone", "")
     return [
         ChecklistItem(
             "consent",
@@ -130,13 +141,15 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ChecklistItem(
             "fasting",
             "No solid food for 6 h, clear liquids until 2 h before",
-            session.fasting_confirmed,
+            session.fasting_confirmed or bool(from_patient.get("fasting_confirmed")),
+            _by_patient(from_patient.get("fasting_confirmed_at")),
         ),
         ChecklistItem(
             "escort",
             "Escort name and phone",
-            bool(session.escort_name and session.escort_phone),
-            " · ".join(filter(None, [session.escort_name, session.escort_phone])),
+            bool(escort_name and escort_phone),
+            " · ".join(filter(None, [escort_name, escort_phone]))
+            + (" (from the patient's reminder link)" if escort_from_patient else ""),
         ),
         ChecklistItem(
             "medications",
@@ -151,6 +164,12 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ),
         ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
     ]
+
+
+def _by_patient(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    return f"Confirmed by the patient {timezone.localtime(at):%Y-%m-%d %H:%M}"
 
 
 # --- the session screen ----------------------------------------------------------------------
@@ -289,7 +308,7 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
         Prefetch("follow_ups", queryset=IntegrationFollowUp.objects.order_by("held_at"))
     )
     courses = list(
-        TreatmentCourse.objects.filter(patient=patient)
+        TreatmentCourse.objects.filter(patient_id=patient.pk)
         .select_related("protocol")
         .prefetch_related(Prefetch("sessions", queryset=sessions))
         .annotate(completed=Count("sessions", filter=Q(sessions__status=Status.COMPLETED)))

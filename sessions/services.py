@@ -23,6 +23,7 @@ from patients import instruments
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.models import Patient
+from scheduling.models import Appointment
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import (
@@ -99,9 +100,24 @@ def course_start(
 
 
 @transaction.atomic
-def session_plan(*, course: TreatmentCourse, scheduled_for: datetime, by: User) -> DosingSession:
-    """Add the next dosing session to a course (numbered in order)."""
+def session_plan(
+    *,
+    course: TreatmentCourse,
+    scheduled_for: datetime | None = None,
+    by: User,
+    appointment: Appointment | None = None,
+) -> DosingSession:
+    """Add the next dosing session to a course (numbered in order), optionally for a booked
+    appointment, whose time it takes."""
     course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    if appointment is not None:
+        if appointment.patient_id != course.patient_id:
+            raise ValidationError("That appointment is for another patient.")
+        if DosingSession.objects.filter(appointment=appointment).exists():
+            raise ValidationError("That appointment already has a dosing session.")
+        scheduled_for = appointment.starts_at
+    if scheduled_for is None:
+        raise ValidationError("Say when the session is.")
     if course.status != TreatmentCourse.Status.ACTIVE:
         raise ValidationError("This course is no longer active.")
     taken = DosingSession.objects.filter(course=course).exclude(status=Status.ABORTED).count()
@@ -114,6 +130,7 @@ def session_plan(*, course: TreatmentCourse, scheduled_for: datetime, by: User) 
         course=course,
         number=(number.number + 1) if number else 1,
         scheduled_for=scheduled_for,
+        appointment=appointment,
         created_by=by,
     )
 

@@ -249,3 +249,31 @@ def test_integration_is_due_then_overdue_at_72_hours(clinician, provider) -> Non
         follow_up = session.follow_ups.get()
         assert selectors.integration_status(session, [follow_up]) == "done"
         assert follow_up.measures.get().total == 4
+
+
+def test_patient_confirmed_fasting_and_escort_fill_the_checklist(clinician) -> None:
+    from scheduling.tests.factories import AppointmentFactory
+
+    course = make_course(by=clinician)
+    appointment = AppointmentFactory(patient=course.patient)
+    session = services.session_plan(course=course, appointment=appointment, by=clinician)
+    assert session.scheduled_for == appointment.starts_at
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert not items["fasting"].done and not items["escort"].done
+    appointment.fasting_confirmed_at = timezone.now()
+    appointment.escort_name, appointment.escort_phone = "Jamie Doe", "+17345550199"
+    appointment.save()
+    session = DosingSession.objects.select_related("appointment").get(pk=session.pk)
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert items["fasting"].done and "Confirmed by the patient" in items["fasting"].detail
+    assert items["escort"].done and "Jamie Doe" in items["escort"].detail
+    with pytest.raises(ValidationError, match="already has a dosing session"):
+        services.session_plan(course=course, appointment=appointment, by=clinician)
+
+
+def test_session_cannot_take_another_patients_appointment(clinician) -> None:
+    from scheduling.tests.factories import AppointmentFactory
+
+    course = make_course(by=clinician)
+    with pytest.raises(ValidationError, match="another patient"):
+        services.session_plan(course=course, appointment=AppointmentFactory(), by=clinician)
