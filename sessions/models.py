@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -80,6 +81,35 @@ class DosingProtocol(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        low, default, high = self.min_mg_per_kg, self.default_mg_per_kg, self.max_mg_per_kg
+        if None not in (low, default, high):
+            if low <= 0:
+                errors["min_mg_per_kg"] = "The lowest allowed dose must be more than 0 mg/kg."
+            elif not low <= default <= high:
+                errors["default_mg_per_kg"] = (
+                    f"The default must lie within the allowed range ({low}–{high} mg/kg)."
+                )
+        # The admin says it plainly rather than letting vitals.Thresholds clamp it silently.
+        base = vital_rules.DEFAULT_THRESHOLDS
+        for name in (
+            "pre_systolic_hold",
+            "pre_diastolic_hold",
+            "systolic_alert",
+            "diastolic_alert",
+            "hr_max",
+        ):
+            value = getattr(self, name)
+            if value is not None and value > getattr(base, name):
+                errors[name] = f"May only be tighter than the clinic-wide {getattr(base, name)}."
+        for name in ("spo2_min", "hr_min"):
+            value = getattr(self, name)
+            if value is not None and value < getattr(base, name):
+                errors[name] = f"May only be tighter than the clinic-wide {getattr(base, name)}."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def thresholds(self) -> vital_rules.Thresholds:

@@ -277,3 +277,36 @@ def test_session_cannot_take_another_patients_appointment(clinician) -> None:
     course = make_course(by=clinician)
     with pytest.raises(ValidationError, match="another patient"):
         services.session_plan(course=course, appointment=AppointmentFactory(), by=clinician)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"default_mg_per_kg": D("1.2")}, "default_mg_per_kg"),
+        ({"min_mg_per_kg": D("0")}, "min_mg_per_kg"),
+        ({"spo2_min": 88}, "spo2_min"),
+        ({"systolic_alert": 200}, "systolic_alert"),
+        ({"hr_min": 40}, "hr_min"),
+    ],
+)
+def test_protocol_admin_refuses_an_inconsistent_range_or_looser_thresholds(changes, field):
+    iv = protocol("iv")
+    for name, value in changes.items():
+        setattr(iv, name, value)
+    with pytest.raises(ValidationError) as error:
+        iv.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_protocol_admin_accepts_tighter_thresholds(as_clinic_admin) -> None:
+    from django.urls import reverse
+
+    iv = protocol("iv")
+    iv.spo2_min, iv.hr_max = 94, 110
+    iv.full_clean()
+    assert (
+        as_clinic_admin.get(
+            reverse("admin:clinic_sessions_dosingprotocol_change", args=[iv.pk])
+        ).status_code
+        == 200
+    )
