@@ -177,7 +177,12 @@ def _completed_session(*, course, start, phq9, follow_up, lot, clinician, nurse,
             by=nurse,
             taken_at=start + dt.timedelta(minutes=15 * i),
         )
-    services.cadss_record(session=session, answers=[2, 2, 1, 1, 2, 0], by=clinician)
+    services.cadss_record(
+        session=session,
+        answers=[2, 2, 1, 1, 2, 0],
+        by=clinician,
+        taken_at=start + dt.timedelta(minutes=50),
+    )
     services.session_discharge(
         session=session,
         criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),

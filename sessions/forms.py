@@ -147,7 +147,7 @@ class DoseForm(forms.Form):
             roles.CLINICIAN, roles.MEDICAL_PROVIDER
         )
         self.fields["supervising_provider"].queryset = users_with_role(roles.MEDICAL_PROVIDER)
-        self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg
+        self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg.normalize()
 
     def total_mg(self) -> Decimal | None:
         """The computed total, for the preview; None while the numbers are not usable."""

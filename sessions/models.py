@@ -125,7 +125,8 @@ class DosingProtocol(models.Model):
 
     @property
     def range_label(self) -> str:
-        text = f"{self.min_mg_per_kg.normalize():f}–{self.max_mg_per_kg.normalize():f} mg/kg"
+        # Two decimals, as in dosing.check_dose's messages.
+        text = f"{self.min_mg_per_kg:.2f}–{self.max_mg_per_kg:.2f} mg/kg"
         return f"{text}, cap {self.cap_mg} mg" if self.cap_mg else text
 
 
@@ -205,6 +206,8 @@ class DosingSession(models.Model):
         blank=True,
     )
     intention_set = models.BooleanField("intention set (preparation session done)", default=False)
+    # The checklist as it stood when the dose was recorded (selectors.checklist_items).
+    checklist_at_dose = models.JSONField(default=list, blank=True, editable=False)
     checklist_override_reason = models.TextField(blank=True)
     checklist_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients import instruments
 from patients import selectors as patient_selectors
+from patients.models import MeasureResult
 from scheduling import selectors as scheduling_selectors
 from sessions import vitals as vital_rules
 from sessions.models import (
@@ -83,17 +84,29 @@ class ChecklistItem:
 
 
 def checklist_items(session: DosingSession) -> list[ChecklistItem]:
-    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms."""
+    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms.
+
+    Once the dose is recorded the checklist is the snapshot taken then, so a signed record
+    shows what was true at the chair, not what is true today.
+    """
+    if session.checklist_at_dose:
+        return [ChecklistItem(**item) for item in session.checklist_at_dose]
     patient = session.course.patient
     # "Today" is the session's day in the clinic's zone.
     day_start = timezone.localtime(session.scheduled_for).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    phq9 = patient_selectors.latest_measure(patient, instruments.PHQ9, since=day_start)
-    cssrs = patient_selectors.latest_measure(patient, instruments.CSSRS, since=day_start)
+    day = (day_start, day_start + timedelta(days=1))
+    phq9 = _measure_on(patient, instruments.PHQ9, day)
+    cssrs = _measure_on(patient, instruments.CSSRS, day)
     pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
     cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
-    cssrs_detail = f"Today: {cssrs.severity} risk" if cssrs else "Not done today"
+    if cssrs is None:
+        cssrs_detail = "Not done today"
+    elif cssrs.severity == instruments.CSSRS_NONE:
+        cssrs_detail = "Today: no risk identified"
+    else:
+        cssrs_detail = f"Today: {cssrs.severity} risk"
     pregnancy = session.pregnancy_test
     # What the patient confirmed through the reminder links of the booked visit.
     from_patient = (
@@ -164,6 +177,15 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ),
         ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
     ]
+
+
+def _measure_on(patient, code: str, day: tuple[datetime, datetime]) -> MeasureResult | None:
+    return (
+        MeasureResult.objects.filter(patient=patient, code=code, taken_at__gte=day[0])
+        .filter(taken_at__lt=day[1])
+        .order_by("-taken_at", "-id")
+        .first()
+    )
 
 
 def _by_patient(at: datetime | None) -> str:

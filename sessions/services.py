@@ -8,6 +8,7 @@ or writes the ledger) are made here too, not only in the views.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -294,7 +295,8 @@ def dose_record(
     total = dosing.total_dose_mg(weight_kg, mg_per_kg)  # ValueError for unusable numbers
 
     problems: list[str] = []
-    missing = [item.label for item in selectors.checklist_items(session) if not item.done]
+    checklist = selectors.checklist_items(session)
+    missing = [item.label for item in checklist if not item.done]
     if missing and not session.checklist_override_reason:
         problems.append(
             "The preparation checklist is incomplete (" + "; ".join(missing) + "). A medical "
@@ -339,6 +341,7 @@ def dose_record(
         # An injection ends when it starts; observation runs from then.
         session.dose_ended_at = session.dose_started_at
     session.status = Status.IN_PROGRESS
+    session.checklist_at_dose = [dataclasses.asdict(item) for item in checklist]
     session.save()
     _ledger_append(
         lot=lot,
@@ -377,7 +380,9 @@ def adverse_event_record(*, session: DosingSession, by: User, **fields: Any) -> 
 
 
 @transaction.atomic
-def cadss_record(*, session: DosingSession, answers: list[int], by: User):
+def cadss_record(
+    *, session: DosingSession, answers: list[int], by: User, taken_at: datetime | None = None
+):
     """CADSS-6 after the dose, scored by the patients' measure service."""
     session = _lock(session)
     if not session.is_dosed:
@@ -387,6 +392,7 @@ def cadss_record(*, session: DosingSession, answers: list[int], by: User):
         code=instruments.CADSS6,
         answers=answers,
         by=by,
+        taken_at=taken_at,
         context="dosing session",
     )
     session.cadss = measure
@@ -445,6 +451,12 @@ def session_discharge(
     session.discharged_by = by
     session.status = Status.COMPLETED
     session.save()
+    course = TreatmentCourse.objects.select_for_update().get(pk=session.course_id)
+    completed = DosingSession.objects.filter(course=course, status=Status.COMPLETED).count()
+    if completed >= course.planned_sessions and course.status == TreatmentCourse.Status.ACTIVE:
+        course.status = TreatmentCourse.Status.COMPLETED
+        course._change_reason = f"all {completed} planned sessions completed"
+        course.save()
     return session
 
 

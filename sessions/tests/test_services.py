@@ -310,3 +310,44 @@ def test_protocol_admin_accepts_tighter_thresholds(as_clinic_admin) -> None:
         ).status_code
         == 200
     )
+
+
+def test_course_completes_with_its_last_planned_session(clinician, provider) -> None:
+    course = make_course(by=clinician, route="im", planned=1)
+    session = prepare(make_session(by=clinician, course=course), by=clinician)
+    session = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
+    services.session_discharge(
+        session=session,
+        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
+        escort_name="Jamie",
+        by=clinician,
+        at=session.observed_until,
+    )
+    course.refresh_from_db()
+    assert course.status == "completed"
+    with pytest.raises(ValidationError, match="no longer active"):
+        make_session(by=clinician, course=course)
+
+
+def test_checklist_is_frozen_when_the_dose_is_recorded(clinician, provider) -> None:
+    from patients import services as patient_services
+    from patients.models import Consent
+
+    session = prepare(make_session(by=clinician), by=clinician)
+    session = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
+    consent = Consent.objects.get(patient=session.course.patient)
+    patient_services.consent_revoke(consent=consent, note="Withdrew next week", by=clinician)
+    items = {i.key: i for i in selectors.checklist_items(DosingSession.objects.get(pk=session.pk))}
+    assert items["consent"].done and items["pre_vitals"].done
+
+
+def test_todays_measures_mean_the_session_day_not_a_later_one(clinician) -> None:
+    course = make_course(by=clinician)  # the intake's baseline PHQ-9 and C-SSRS are from today
+    session = services.session_plan(
+        course=course, scheduled_for=timezone.now() - dt.timedelta(days=3), by=clinician
+    )
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert not items["phq9"].done and not items["cssrs"].done
+    today = services.session_plan(course=course, scheduled_for=timezone.now(), by=clinician)
+    items = {i.key: i for i in selectors.checklist_items(today)}
+    assert items["phq9"].done and items["cssrs"].done
