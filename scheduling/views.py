@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
@@ -403,6 +403,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
 
 
 @login_not_required
+@require_GET
 def link_manage(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(request, token, "scheduling/link_manage.html")
 

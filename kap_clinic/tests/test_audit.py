@@ -7,7 +7,6 @@ import csv
 import io
 from dataclasses import replace
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -303,8 +302,10 @@ def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinic
     section = _CHART["access_log"]
     assert section.roles == {roles.MEDICAL_PROVIDER}
     assert section.template == "kap_clinic/snippets/access_log.html"
-    patient = SimpleNamespace(pk=11)
-    event(clinician, 11)
+    from patients.tests.factories import PatientFactory
+
+    patient = PatientFactory()
+    event(clinician, patient.pk)
     for user, shown in ((provider, True), (clinician, False)):
         request = RequestFactory().get("/")
         request.user = user
@@ -312,4 +313,4 @@ def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinic
         assert ("access_log" in sections) is shown
     request.user = provider
     (mine,) = [s for s in chart_sections(request, patient) if s["section"].key == "access_log"]
-    assert [e.user for e in mine["context"]["access_events"]] == [clinician]
+    assert clinician.get_full_name() in mine["html"]
