@@ -255,18 +255,20 @@ def _week(*, staff, types, patients, now: datetime) -> None:
             pool = pools[type_key]
             start = (day.toordinal() * 5 + i) % len(pool)
             candidates = pool[start:] + pool[:start]
-            patient = next((p for p in candidates if p.pk not in seen_today), None)
-            if patient is None:
-                continue
-            seen_today.add(patient.pk)
-            appointment = _book(
-                when=when,
-                now=now,
-                patient=patient,
-                type=types[type_key],
-                clinician=staff[username],
-                by=by,
-            )
+            # The first patient free at that time gets the slot (the same one on every run).
+            appointment = None
+            for patient in (p for p in candidates if p.pk not in seen_today):
+                appointment = _book(
+                    when=when,
+                    now=now,
+                    patient=patient,
+                    type=types[type_key],
+                    clinician=staff[username],
+                    by=by,
+                )
+                if appointment is not None:
+                    seen_today.add(appointment.patient_id)
+                    break
             if appointment is None or appointment.status != Appointment.Status.BOOKED:
                 continue
             # The past is done: most came, one in a while did not.
@@ -287,7 +289,8 @@ def _soon(*, staff, types, patients, now: datetime) -> None:
     upcoming = Appointment.objects.filter(
         patient__in=patients,
         status=Appointment.Status.BOOKED,
-        starts_at__gt=now + timedelta(hours=2),
+        # A run a moment ago left one whose reminder is (about to be) due: keep it.
+        starts_at__gte=now + timedelta(hours=1, minutes=59),
         starts_at__lte=now + timedelta(hours=2, minutes=5),
     ).exists()
     if upcoming:

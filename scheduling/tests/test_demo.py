@@ -29,8 +29,9 @@ def test_demo_schedule_is_a_realistic_week_with_a_reminder_due_right_away():
         send_after__gt=now,
         send_after__lte=now + timedelta(minutes=2),
     )
-    assert soon.count() == 1
-    assert soon.get().recipient
+    # At least the demo's own "soon" visit; a week's visit may happen to be due then too.
+    assert soon.exists()
+    assert all(reminder.recipient for reminder in soon)
 
     count = appointments.count()
     demo.seed(staff=staff, now=now + timedelta(seconds=30))
