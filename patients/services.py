@@ -231,6 +231,9 @@ def measure_record(
     """
     result = instruments.score(code, answers)
     if intake is not None:
+        # Lock the intake so a signature in another request cannot slip in between the check
+        # and the insert.
+        intake = Intake.objects.select_for_update().get(pk=intake.pk)
         _refuse_if_signed(intake)
         if intake.patient_id != patient.pk:
             raise ValidationError("That intake belongs to another patient.")
