@@ -396,3 +396,27 @@ def test_worklist_query_count_does_not_grow(as_clinician, clinician, django_asse
     with django_assert_max_num_queries(12):
         response = as_clinician.get(reverse("sessions:worklist"))
     assert page(response).count("sessions/") >= 16
+
+
+def test_follow_up_with_a_repeat_phq9_keeps_the_form_when_incomplete(
+    as_clinician, clinician, provider
+) -> None:
+    session = dose(
+        prepare(make_session(by=clinician, route="im"), by=clinician),
+        by=clinician,
+        lot=make_lot(by=provider),
+        provider=provider,
+    )
+    url = reverse("sessions:follow_up_create", args=[session.pk])
+    body = {
+        "held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "themes": "Connection",
+        "plan": "Weekly therapy",
+        "with_phq9": "on",
+    }
+    response = as_clinician.post(url, {**body, "phq9-item1": "2"})
+    assert response.status_code == 200 and "Connection" in page(response)
+    assert not session.follow_ups.exists()
+    answers = {f"phq9-item{i}": "1" for i in range(1, 10)}
+    assert as_clinician.post(url, {**body, **answers}).status_code == 302
+    assert session.follow_ups.get().measures.get().total == 9
