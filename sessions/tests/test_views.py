@@ -369,10 +369,12 @@ def test_provider_home_lists_holds_awaiting_acknowledgement(as_provider, clinici
 def test_navigation_shows_sessions_to_clinical_roles_and_ledger_to_providers(
     as_clinician, as_provider, as_front_desk
 ) -> None:
-    assert ">Sessions<" in page(as_clinician.get(reverse("home")))
-    assert ">Ledger<" not in page(as_clinician.get(reverse("home")))
-    assert ">Ledger<" in page(as_provider.get(reverse("home")))
-    assert ">Sessions<" not in page(as_front_desk.get(reverse("home")))
+    sessions_link = f'href="{reverse("sessions:worklist")}">Sessions<'
+    ledger_link = f'href="{reverse("sessions:ledger")}">Ledger<'
+    assert sessions_link in page(as_clinician.get(reverse("home")))
+    assert ledger_link not in page(as_clinician.get(reverse("home")))
+    assert ledger_link in page(as_provider.get(reverse("home")))
+    assert sessions_link not in page(as_front_desk.get(reverse("home")))
 
 
 def test_course_cannot_start_without_eligibility_and_consent(as_clinician) -> None:
