@@ -15,7 +15,7 @@ from sessions.tests.factories import make_lot
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_wastes_cannot_overdraw_a_lot() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks (select_for_update) need PostgreSQL")
