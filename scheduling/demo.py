@@ -174,9 +174,13 @@ def _working_hours(staff: dict[str, User]) -> None:
 
 
 def _patients(by: User) -> list:
+    """The patients' demo's people when it ran; otherwise a few of our own."""
     from patients.models import Patient
     from patients.services import patient_create
 
+    existing = list(Patient.objects.filter(archived_at__isnull=True).order_by("pk"))
+    if len(existing) >= 10:
+        return existing
     out = []
     for n, (first, last) in enumerate(PATIENTS):
         patient = Patient.objects.filter(legal_first_name=first, legal_last_name=last).first()
@@ -197,7 +201,7 @@ def _patients(by: User) -> list:
 def _book(*, when: datetime, now: datetime, **kwargs) -> Appointment | None:
     """Book (for a past slot, as if booked the day before), or the one already there."""
     existing = Appointment.objects.filter(
-        patient=kwargs["patient"], starts_at=when, type=kwargs["type"]
+        clinician=kwargs["clinician"], starts_at=when, type=kwargs["type"]
     ).first()
     if existing is not None:
         return existing
@@ -212,16 +216,47 @@ def _book(*, when: datetime, now: datetime, **kwargs) -> Appointment | None:
         return None
 
 
+# Who comes for what: a visit type goes to patients at the matching stage of their path
+# (DESIGN.md, "one patient's path"), when the patients' demo has put people there.
+STAGES = {
+    "consultation": ("inquiry", "consultation_scheduled"),
+    "intake": ("consultation_scheduled", "intake"),
+    "preparation": ("eligible", "in_treatment"),
+    "dosing": ("in_treatment", "eligible"),
+    "integration": ("in_treatment",),
+    "follow_up": ("maintenance", "in_treatment", "discharged"),
+}
+
+
+def _pools(patients: list) -> dict[str, list]:
+    from patients.models import Patient
+
+    everyone = list(Patient.objects.filter(archived_at__isnull=True).order_by("pk")) or patients
+    pools = {}
+    for type_key, statuses in STAGES.items():
+        pools[type_key] = [p for p in everyone if p.status in statuses] or everyone
+    pools["any"] = everyone
+    return pools
+
+
 def _week(*, staff, types, patients, now: datetime) -> None:
     today = timezone.localdate(now)
     by = staff["frontdesk"]
+    pools = _pools(patients)
     for day_offset in range(-2, 6):
         day = today + timedelta(days=day_offset)
         if day.weekday() >= 5:
             continue
+        seen_today: set[int] = set()
         for i, (username, type_key, hour, minute) in enumerate(DAY_PLAN):
             when = timezone.make_aware(datetime.combine(day, time(hour, minute)))
-            patient = patients[(i + day.toordinal() * 3) % len(patients)]
+            pool = pools[type_key]
+            start = (day.toordinal() * 5 + i) % len(pool)
+            candidates = pool[start:] + pool[:start]
+            patient = next((p for p in candidates if p.pk not in seen_today), None)
+            if patient is None:
+                continue
+            seen_today.add(patient.pk)
             appointment = _book(
                 when=when,
                 now=now,
@@ -262,7 +297,7 @@ def _soon(*, staff, types, patients, now: datetime) -> None:
         ("integration", "therapist2"),
         ("integration", "clinician"),
     ):
-        for candidate in patients:
+        for candidate in [p for p in _pools(patients)["any"] if p.email and p.remind_by_email]:
             try:
                 services.appointment_book(
                     patient=candidate,

@@ -212,6 +212,7 @@ class PublicCancelForm(forms.Form):
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
+        error_messages={"required": "Please tell us why, in a few words."},
     )
 
     def clean_reason(self) -> str:

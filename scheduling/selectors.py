@@ -223,7 +223,9 @@ def arrivals(*, day: date) -> list[Appointment]:
 def patient_appointments(patient: Any, *, limit: int = 20) -> list[Appointment]:
     """Upcoming first, then the most recent past ones."""
     now = timezone.now()
-    qs = Appointment.objects.filter(patient=patient).select_related("type", "clinician", "room")
+    qs = Appointment.objects.filter(patient_id=patient.pk).select_related(
+        "type", "clinician", "room"
+    )
     upcoming = list(qs.filter(starts_at__gte=now).order_by("starts_at")[:limit])
     past = list(qs.filter(starts_at__lt=now).order_by("-starts_at")[:limit])
     return upcoming + past

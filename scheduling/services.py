@@ -204,15 +204,8 @@ def _prepare_slot(
             f"{type.name} needs a {Room.Kind(type.room_kind).label.lower()}; "
             f"{room.name} is a {room.get_kind_display().lower()}."
         )
-    if room is None and type.room_kind:
-        room = free_room(
-            kind=type.room_kind, starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk
-        )
-        if room is None:
-            raise SchedulingError(
-                f"No {Room.Kind(type.room_kind).label.lower()} is free "
-                f"{_clinic_local(starts_at):%a %d %b %H:%M}–{_clinic_local(ends_at):%H:%M}."
-            )
+    # Clinician and patient first, so the message names the appointment in the way rather than
+    # "no room free" when the clinician is simply busy.
     _lock(patient_id, clinician.pk, room.pk if room else None)
     conflict = find_conflict(
         patient_id=patient_id,
@@ -224,6 +217,28 @@ def _prepare_slot(
     )
     if conflict:
         raise conflict
+    if room is None and type.room_kind:
+        room = free_room(
+            kind=type.room_kind, starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk
+        )
+        if room is None:
+            raise SchedulingError(
+                f"No {Room.Kind(type.room_kind).label.lower()} is free "
+                f"{_clinic_local(starts_at):%a %d %b %H:%M}–{_clinic_local(ends_at):%H:%M}."
+            )
+        # Taken last (the lock order is patient, clinician, room), then checked again: another
+        # booking may have taken the room between the look-up and the lock.
+        list(Room.objects.select_for_update().filter(pk=room.pk).values_list("pk"))
+        conflict = find_conflict(
+            patient_id=patient_id,
+            clinician_id=clinician.pk,
+            room_id=room.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            exclude_pk=exclude_pk,
+        )
+        if conflict:
+            raise conflict
     if not allow_outside_hours:
         hours = WorkingHours.objects.filter(clinician=clinician)
         if not within_working_hours(
@@ -754,6 +769,22 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
     )
     if reminder is None:
         return "not-claimed"
+    # The patient's contact details as they are now, not as they were at booking: a changed
+    # address gets the reminder, a withdrawn SMS consent stops it.
+    current = {
+        channel: (recipient, reason)
+        for channel, recipient, reason in _reminder_channels(reminder.appointment.patient)
+    }
+    recipient, reason = current.get(reminder.channel, ("", "The patient no longer asks for these."))
+    if reason:
+        Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+            status=Reminder.Status.SKIPPED,
+            skip_reason=reason,
+            claim_token=None,
+            updated_at=now or timezone.now(),
+        )
+        return Reminder.Status.SKIPPED
+    reminder.recipient = recipient
     try:
         messages.deliver(reminder)
     except Exception as error:  # noqa: BLE001 - any provider failure is retried, never lost
@@ -776,6 +807,7 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
     now = now or timezone.now()
     Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
         status=Reminder.Status.SENT,
+        recipient=recipient,
         attempts=reminder.attempts + 1,
         sent_at=now,
         last_error="",

@@ -378,7 +378,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
         )
     form = form_class(request.POST or None) if form_class else None
     done = False
-    if request.method == "POST" and (form is None or form.is_valid()):
+    if request.method == "POST" and action is not None and (form is None or form.is_valid()):
         try:
             action(appointment, form)
         except ValidationError as error:

@@ -245,3 +245,28 @@ def test_front_desk_retry_puts_a_failed_reminder_back_in_the_queue():
     services.reminder_retry(reminder=reminder, by=appointment.booked_by)
     reminder.refresh_from_db()
     assert reminder.status == "pending" and reminder.send_after <= timezone.now()
+
+
+def test_reminders_use_the_contact_details_at_sending_time():
+    appointment = AppointmentFactory(starts_at=tomorrow_at(10, days=5))
+    make_due(appointment)
+    Patient.objects.filter(pk=appointment.patient_id).update(email="new@example.org")
+    tasks.send_due_reminders()
+    assert {m.to[0] for m in mail.outbox} == {"new@example.org"}
+
+
+def test_withdrawn_sms_consent_stops_a_planned_text():
+    appointment = AppointmentFactory(patient=sms_patient(), starts_at=tomorrow_at(10, days=5))
+    appointment.reminders.filter(channel="email").update(status="cancelled")
+    make_due(appointment)
+    Patient.objects.filter(pk=appointment.patient_id).update(sms_consent=False)
+    assert tasks.send_due_reminders() == {"skipped": 2}
+    assert set(
+        appointment.reminders.filter(channel="sms").values_list("skip_reason", flat=True)
+    ) == {"No SMS consent on file."}
+
+
+def test_beat_sends_due_reminders_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["send-due-reminders"]
+    assert entry["task"] == "scheduling.tasks.send_due_reminders"
+    assert entry["schedule"] == 60.0
