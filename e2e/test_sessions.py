@@ -72,7 +72,8 @@ def test_clinician_documents_an_iv_session_from_checklist_to_signed_note(
     # The dose: weight-based, the total computed by the server as it is typed.
     dose = page.get_by_test_id("dose-form")
     dose.get_by_label("Weight today (kg)").fill("72.4")
-    expect(dose.get_by_label("Dose (mg/kg)")).to_have_value("0.500")
+    # The protocol's default dose is filled in: IV 0.5 mg/kg (Andrade 2017).
+    expect(dose.get_by_label("Dose (mg/kg)")).to_have_value(re.compile(r"^0\.50*$"))
     expect(page.locator("#dose-preview").get_by_test_id("dose-total")).to_have_text("36.2 mg")
     dose.get_by_label("Lot / vial drawn from").select_option(index=1)
     dose.get_by_label("Administered by").select_option(label=clinician.get_full_name())
