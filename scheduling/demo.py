@@ -136,8 +136,10 @@ def seed(*, staff: dict[str, User], now: datetime) -> None:
         types = _types()
         _working_hours(staff)
         patients = _patients(staff["frontdesk"])
-    _week(staff=staff, types=types, patients=patients, now=now)
+    # The reminder-due-now appointment first, so the week's plan (which skips whatever
+    # conflicts) cannot take its slot at any time of day.
     _soon(staff=staff, types=types, patients=patients, now=now)
+    _week(staff=staff, types=types, patients=patients, now=now)
 
 
 def _rooms() -> None:
