@@ -1,117 +1,141 @@
-"""The front desk's day with the schedule, and the patient's reminder links on a phone."""
+"""Front-desk and patient journeys on the schedule."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.urls import reverse
+import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import Patient
-from scheduling import links
+from patients.tests.factories import PatientFactory
+from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType, Room
-from scheduling.tests.factories import (
-    AppointmentFactory,
-    AppointmentTypeFactory,
-    RoomFactory,
-    full_week_hours,
-    tomorrow_at,
-)
+from scheduling.tests.factories import AppointmentFactory, AppointmentTypeFactory, full_week_hours
 
 
-def test_front_desk_books_an_inquiry_from_the_calendar_then_reschedules_and_cancels(
-    page, sign_in, live_server, front_desk, clinician
-) -> None:
-    AppointmentTypeFactory(
-        name="Consultation", kind=AppointmentType.Kind.CONSULTATION, colour="#0d6efd"
-    )
-    RoomFactory(name="Consult A", kind=Room.Kind.CONSULT)
+@pytest.fixture
+def consultation(clinician) -> AppointmentType:
+    """What the front desk needs to book a consultation: a visit type, a room, and a clinician
+    with working hours every day."""
+    Room.objects.create(name="Consult 1", kind=Room.Kind.CONSULT)
     full_week_hours(clinician)
-    day = timezone.localdate() + timedelta(days=1)
+    return AppointmentTypeFactory(
+        name="Consultation",
+        kind=AppointmentType.Kind.CONSULTATION,
+        duration_minutes=60,
+        room_kind=Room.Kind.CONSULT,
+        preparation_instructions="Please arrive 10 minutes early.",
+    )
+
+
+@pytest.fixture
+def clinic_morning():
+    """The clinic's clock at 08:30 today (local), ticking: a booking later today is in the future
+    and can be checked in today, whatever the real time of the test run."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time(8, 30)))
+    with time_machine.travel(start, tick=True):
+        yield start
+
+
+def test_front_desk_registers_an_inquiry_books_a_consultation_and_checks_the_patient_in(
+    page, sign_in, front_desk, clinician, consultation, clinic_morning
+) -> None:
+    today = timezone.localdate()
     sign_in(front_desk)
+    page.get_by_test_id("main-nav").get_by_role("link", name="Patients").click()
+    page.get_by_role("link", name="Register a patient").click()
 
-    page.get_by_role("link", name="Schedule").click()
-    page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={day.isoformat()}")
-    expect(page.get_by_test_id("calendar-day")).to_contain_text(day.strftime("%B"))
-    page.get_by_label(f"Book {clinician.get_full_name()} at 10:00").click()
+    page.get_by_label("Legal first name").fill("Jordan")
+    page.get_by_label("Legal last name").fill("Whitfield")
+    page.get_by_label("Date of birth").fill("1988-04-12")
+    page.get_by_label("Phone", exact=True).fill("(734) 555-0142")
+    page.get_by_label("Email", exact=True).fill("jordan.whitfield@example.org")
+    page.get_by_label("Referral source").fill("Referred by Dr. Patel")
+    page.get_by_role("button", name="Register").click()
 
-    expect(page.get_by_label("Time")).to_have_value("10:00")
-    page.get_by_label("Visit type").select_option(label="Consultation")
-    page.get_by_role("button", name="show the next free times").click()
-    expect(page.get_by_test_id("next-available").get_by_role("link")).to_have_count(10)
-    page.get_by_label("First name").fill("Robin")
-    page.get_by_label("Last name").fill("Inquirer")
-    page.get_by_label("Date of birth").fill("1988-04-05")
-    page.get_by_label("E-mail").fill("robin@example.org")
+    expect(page.get_by_role("alert").filter(has_text="registered as")).to_be_visible()
+    expect(page.get_by_test_id("patient-name")).to_contain_text("Jordan Whitfield")
+    expect(page.get_by_test_id("patient-status")).to_have_text("Inquiry")
+    patient = Patient.objects.get(legal_last_name="Whitfield")
+
+    page.get_by_role("link", name="Book appointment").click()
+    expect(page.get_by_label("Patient MRN")).to_have_value(patient.mrn)
+    page.get_by_role("combobox", name="Visit type").select_option(label="Consultation")
+    page.get_by_role("combobox", name="Clinician").select_option(label=clinician.get_full_name())
+    page.get_by_label(re.compile(r"^\s*Date\*?\s*$")).fill(today.isoformat())
+    page.get_by_label(re.compile(r"^\s*Time\*?\s*$")).fill("10:00")
     page.get_by_role("button", name="Book", exact=True).click()
+
+    expect(page.get_by_role("alert").filter(has_text="Booked")).to_be_visible()
     expect(page.get_by_test_id("appointment-status")).to_have_text("Booked")
-    patient = Patient.objects.get(legal_last_name="Inquirer")
-    assert patient.status == Patient.Status.CONSULTATION_SCHEDULED
 
+    page.get_by_test_id("main-nav").get_by_role("link", name="Schedule").click()
+    expect(page.get_by_test_id("calendar-day")).to_contain_text(today.strftime("%B"))
+    booked = page.get_by_test_id("calendar-appointment").filter(has_text="Jordan Whitfield")
+    expect(booked).to_contain_text("10:00")
+    expect(booked).to_contain_text("Consultation")
+    booked.click()
+
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_test_id("appointment-status")).to_have_text("Checked in")
+    expect(page.get_by_test_id("appointment-lifecycle")).to_contain_text(
+        re.compile(rf"Checked in\s*{today:%-d %b %Y} 08:3\d by {front_desk.get_full_name()}")
+    )
     page.get_by_role("link", name="day calendar").click()
-    block = page.get_by_test_id("calendar-appointment")
-    expect(block).to_contain_text("Robin Inquirer")
-    expect(block).to_contain_text("Consultation")
-    block.click()
-
-    page.get_by_role("link", name="Reschedule").click()
-    page.get_by_label("Time").fill("14:00")
-    page.get_by_role("button", name="Move appointment").click()
-    expect(page.get_by_text("Appointment moved")).to_be_visible()
-    expect(page.locator(".lead")).to_contain_text("14:00")
-
-    page.get_by_role("link", name="Cancel").click()
-    page.get_by_label("Reason").fill("Found another clinic")
-    page.get_by_role("button", name="Cancel appointment").click()
-    expect(page.get_by_test_id("appointment-status")).to_have_text("Cancelled")
-    expect(page.get_by_test_id("cancellation-reason")).to_contain_text("Found another clinic")
+    expect(
+        page.get_by_test_id("calendar-appointment").filter(has_text="Jordan Whitfield")
+    ).to_contain_text("Checked in")
+    appointment = Appointment.objects.get(patient=patient)
+    assert appointment.status == Appointment.Status.CHECKED_IN
+    assert appointment.checked_in_by == front_desk
+    assert appointment.booked_by == front_desk
 
 
-def test_front_desk_sees_the_conflicting_appointment_named(
-    page, sign_in, live_server, front_desk, clinician
+def test_patient_confirms_from_the_reminder_link_on_a_phone(
+    phone_page, live_server, settings, mailoutbox, clinician, consultation
 ) -> None:
-    consult = AppointmentTypeFactory(name="Consultation", kind=AppointmentType.Kind.CONSULTATION)
-    RoomFactory(name="Consult A", kind=Room.Kind.CONSULT)
-    full_week_hours(clinician)
-    existing = AppointmentFactory(type=consult, clinician=clinician, starts_at=tomorrow_at(10))
-    other = AppointmentFactory(type=consult, clinician=clinician, starts_at=tomorrow_at(13))
-    sign_in(front_desk)
-    page.goto(f"{live_server.url}{reverse('scheduling:appointment_book')}")
-    page.get_by_label("Patient MRN").fill(other.patient.mrn)
-    page.get_by_label("Visit type").select_option(label="Consultation")
-    page.get_by_role("combobox", name="Clinician").select_option(value=str(clinician.pk))
-    page.get_by_label("Date").first.fill(tomorrow_at(10).date().isoformat())
-    page.get_by_label("Time").fill("10:30")
-    page.get_by_role("button", name="Book", exact=True).click()
-    expect(page.get_by_test_id("booking-error")).to_contain_text("is already booked")
-    expect(page.get_by_test_id("booking-error")).to_contain_text(existing.patient.display_name)
-    expect(page.get_by_label("Patient MRN")).to_have_value(other.patient.mrn)
-    assert Appointment.objects.count() == 2
-
-
-def test_patient_confirms_fasting_and_escort_on_a_phone_without_signing_in(phone_page) -> None:
-    RoomFactory(name="Infusion 1", kind=Room.Kind.INFUSION)
-    dosing = AppointmentTypeFactory(
-        name="Dosing session", kind=AppointmentType.Kind.DOSING, room_kind=Room.Kind.INFUSION
+    # Links in reminders are absolute (no request exists when a worker sends them).
+    settings.SITE_URL = live_server.url
+    patient = PatientFactory(
+        legal_first_name="Noor",
+        email="noor@example.org",
+        remind_by_email=True,
+        by=clinician,
     )
-    appointment = AppointmentFactory(type=dosing, starts_at=tomorrow_at(9))
-    page = phone_page
-    page.goto(reverse("scheduling:link_manage", args=[links.make_token(appointment)]))
-    expect(page.get_by_test_id("link-when")).to_contain_text(
-        timezone.localtime(appointment.starts_at).strftime("%B")
+    starts_at = timezone.now() + timedelta(days=3)
+    appointment = AppointmentFactory(
+        patient=patient, type=consultation, clinician=clinician, starts_at=starts_at
     )
-    expect(page.get_by_text(appointment.patient.legal_last_name)).to_have_count(0)
-    page.get_by_role("link", name="I will come").click()
-    page.get_by_role("button", name="Yes, I will come").click()
-    expect(page.get_by_test_id("link-done")).to_be_visible()
-    page.get_by_role("link", name="Confirm fasting and escort").click()
-    page.get_by_label(re.compile("no solid food")).check()
-    page.get_by_label("Escort's name").fill("Kim Lee")
-    page.get_by_label("Escort's phone").fill("+17345550111")
-    page.get_by_role("button", name="Send").click()
-    expect(page.get_by_test_id("link-done")).to_be_visible()
+    # The periodic task sends the 48-hour reminder when it falls due.
+    with time_machine.travel(starts_at - timedelta(hours=48) + timedelta(minutes=1), tick=False):
+        tasks.send_due_reminders()
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["noor@example.org"]
+    html = next(body for body, kind in email.alternatives if kind == "text/html")
+
+    # The patient opens the e-mail on their phone and taps the button.
+    phone_page.set_content(html)
+    phone_page.get_by_role("link", name="I will come").click()
+    expect(phone_page).to_have_url(re.compile(r"/schedule/r/[^/]+/confirm/$"))
+    local = timezone.localtime(starts_at)
+    expect(phone_page.get_by_test_id("link-when")).to_contain_text(f"{local:%A %-d %B %Y}")
+    # Nothing of the chart, and no staff navigation, on a public page.
+    expect(phone_page.get_by_test_id("main-nav")).to_have_count(0)
+    button = phone_page.get_by_role("button", name="Yes, I will come")
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 44, "a thumb-sized target"
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scroll"
+    button.tap()
+
+    expect(phone_page.get_by_test_id("link-done")).to_have_text(
+        "Thank you — your appointment is confirmed."
+    )
     appointment.refresh_from_db()
-    assert appointment.confirmed_at and appointment.fasting_confirmed_at
-    assert appointment.escort_name == "Kim Lee"
+    assert appointment.confirmed_at is not None
+    assert appointment.confirmed_via == Appointment.Via.LINK

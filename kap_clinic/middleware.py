@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kap_clinic import roles
+from kap_clinic.audit import client_ip
+from kap_clinic.session_store import AGENT_KEY, IP_KEY, STARTED_KEY
 
 LAST_SEEN_KEY = "kap_last_seen"
-STARTED_KEY = "kap_started"
 # Refresh "last seen" at most this often, so an idle check does not cost a session write per
 # request; the idle limit is therefore exact to within this many seconds.
 LAST_SEEN_RESOLUTION = 30
@@ -46,6 +47,9 @@ class SessionTimeoutMiddleware:
             now = timezone.now().timestamp()
             request.session[STARTED_KEY] = now
             request.session[LAST_SEEN_KEY] = now
+            # Shown on "Your sessions", so a staff member recognises each one.
+            request.session[IP_KEY] = client_ip(request)
+            request.session[AGENT_KEY] = request.headers.get("User-Agent", "")[:200]
         return response
 
     def _end(self, request: HttpRequest, message: str) -> HttpResponse:

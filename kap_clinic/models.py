@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
@@ -46,3 +47,33 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The PHI access log is append-only.")
+
+
+class ClinicSession(AbstractBaseSession):
+    """A login session that knows its user, so a staff member can sign out their other sessions
+    (a tablet left signed in by the infusion chair) with one query. ``kap_clinic.session_store``
+    is the session engine that fills ``user``; the rest is Django's database session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "login session"
+        indexes = [models.Index(fields=["user", "expire_date"])]
+
+    def __str__(self) -> str:
+        return f"session of {self.user or 'anonymous'} until {self.expire_date:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from kap_clinic.session_store import SessionStore
+
+        return SessionStore

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from kap_clinic.models import ClinicSession
 
 
 @shared_task
 def clear_expired_sessions() -> int:
     """Delete expired login sessions (daily; safe to run twice). Returns how many went."""
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    deleted, _ = ClinicSession.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
 
 

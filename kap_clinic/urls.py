@@ -19,6 +19,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/sessions/", views.my_sessions, name="my_sessions"),
     path("accounts/mfa/", views.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("audit/access/", views.access_log, name="access_log"),

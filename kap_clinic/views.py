@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kap_clinic import audit, mfa, roles
+from kap_clinic import audit, mfa, roles, sessions
 from kap_clinic.forms import AccessLogFilterForm, TokenForm
 from kap_clinic.home import AREAS, panels_for
 from kap_clinic.models import AccessEvent
@@ -187,4 +187,21 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         form.add_error("token", _code_error(request))
     return render(
         request, "registration/mfa_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@never_cache
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's sessions (browsers and tablets), and "sign out the others"."""
+    if request.method == "POST":
+        ended = sessions.end_other_sessions(user=request.user, keep=request.session.session_key)
+        messages.success(request, f"Signed out {ended} other session{pluralize(ended)}.")
+        return redirect("my_sessions")
+    return render(
+        request,
+        "registration/sessions.html",
+        {
+            "user_sessions": sessions.active_sessions(user=request.user),
+            "current_key": request.session.session_key,
+        },
     )

@@ -22,10 +22,11 @@ Register from your app's ``AppConfig.ready()``::
     )
 
 ``context(request, patient)`` returns the template's context (the page adds ``patient`` and
-``section``); it runs only for users with one of ``roles``, and returning ``None`` hides the
-section for that request. Sections render in ``order`` (lower first; this app uses 10-30 on the
-chart: intake 10, measures 20, consent 30 — treatment and appointments fit after). Registering
-the same ``key`` again replaces the earlier entry, so a module imported twice does no harm.
+``section``; query by ``patient.pk``). It runs only for users with one of ``roles``; returning
+``None`` hides the section for that request. Sections render in ``order``, lower first. On the
+chart this app uses intake 10, eligibility 15, measures 20, consent 30; treatment (sessions)
+40, appointments (scheduling) 50 and the access log (audit) 90 follow. Registering the same
+``key`` again replaces the earlier entry, so a module imported twice does no harm.
 Keep each ``context`` to a constant number of queries: the chart is opened all day.
 """
 
@@ -136,12 +137,13 @@ def _render(
         html = render_to_string(
             section.template, {**context, "patient": patient, "section": section}, request=request
         )
-        out.append({"section": section, "html": html})
+        out.append({"section": section, "context": context, "html": html})
     return out
 
 
 def chart_sections(request: HttpRequest, patient: Any) -> list[dict[str, Any]]:
-    """The chart's sections this user may see, in order: ``{"section": Section, "html": str}``."""
+    """The chart's sections this user may see, in order, each as
+    ``{"section": Section, "context": dict, "html": str}``."""
     return _render(_CHART, request, patient)
 
 

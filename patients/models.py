@@ -306,11 +306,10 @@ class MeasureResult(models.Model):
 
     @property
     def result_label(self) -> str:
-        """ "14 · moderate", or "high" for the C-SSRS, "9" for the CADSS-6."""
-        parts = [str(self.total)] if self.total is not None else []
-        if self.severity:
-            parts.append(self.severity if self.total is not None else f"{self.severity} risk")
-        return " · ".join(parts)
+        """E.g. "14 · moderate"; "high risk" or "no risk" for the C-SSRS; "9" for the CADSS-6."""
+        if self.total is None:  # the C-SSRS triages into a risk level
+            return "no risk" if self.severity == instruments.CSSRS_NONE else f"{self.severity} risk"
+        return " · ".join([str(self.total), *([self.severity] if self.severity else [])])
 
 
 class RiskFlag(models.Model):

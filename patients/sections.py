@@ -16,7 +16,7 @@ MEASURE_HISTORY = 12
 
 def intake_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     intakes = list(
-        Intake.objects.filter(patient=patient)
+        Intake.objects.filter(patient_id=patient.pk)
         .select_related("created_by", "signed_by")
         .order_by("-created_at", "-id")
     )

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from kap_clinic import roles
 from patients import contraindications, instruments
 from patients.models import (
+    MRN_PREFIX,
     Consent,
     EligibilityDecision,
     Intake,
@@ -125,7 +126,8 @@ def _search_q(query: str) -> Q:
     matches |= name_q
     mrn = _MRN_RE.match(query.replace(" ", ""))
     if mrn:
-        matches |= Q(mrn__iexact=f"KAP-{int(mrn.group(1)):06d}")
+        # MRNs are stored upper-case, so an exact match can use the unique index.
+        matches |= Q(mrn=f"{MRN_PREFIX}{int(mrn.group(1)):06d}")
     born = _parse_date(query)
     if born:
         matches |= Q(date_of_birth=born)
@@ -170,7 +172,7 @@ def possible_duplicates(
 
 def eligibility_latest(patient: Patient) -> EligibilityDecision | None:
     return (
-        EligibilityDecision.objects.filter(patient=patient)
+        EligibilityDecision.objects.filter(patient_id=patient.pk)
         .select_related("signed_by")
         .order_by("-signed_at", "-id")
         .first()
@@ -189,7 +191,7 @@ def consent_current(patient: Patient) -> Consent | None:
     if document is None:
         return None
     return (
-        Consent.objects.filter(patient=patient, document=document, revoked_at__isnull=True)
+        Consent.objects.filter(patient_id=patient.pk, document=document, revoked_at__isnull=True)
         .select_related("document", "witness")
         .order_by("-signed_at", "-id")
         .first()
@@ -204,7 +206,7 @@ def latest_measure(
     patient: Patient, code: str, *, since: datetime | None = None
 ) -> MeasureResult | None:
     """The patient's most recent ``code`` measure, optionally taken at or after ``since``."""
-    qs = MeasureResult.objects.filter(patient=patient, code=code)
+    qs = MeasureResult.objects.filter(patient_id=patient.pk, code=code)
     if since is not None:
         qs = qs.filter(taken_at__gte=since)
     return qs.order_by("-taken_at", "-id").first()
@@ -213,7 +215,7 @@ def latest_measure(
 def latest_intake(patient: Patient) -> Intake | None:
     """The draft in progress if there is one, else the most recently signed intake."""
     intakes = list(
-        Intake.objects.filter(patient=patient)
+        Intake.objects.filter(patient_id=patient.pk)
         .select_related("created_by", "signed_by")
         .prefetch_related("screen")
         .order_by("-created_at", "-id")
@@ -224,7 +226,7 @@ def latest_intake(patient: Patient) -> Intake | None:
 
 def latest_signed_intake(patient: Patient) -> Intake | None:
     return (
-        Intake.objects.filter(patient=patient, status=Intake.Status.SIGNED)
+        Intake.objects.filter(patient_id=patient.pk, status=Intake.Status.SIGNED)
         .prefetch_related("screen")
         .order_by("-signed_at", "-id")
         .first()
@@ -245,7 +247,7 @@ class ChartFlag:
 
 def open_risk_flags(patient: Patient) -> list[RiskFlag]:
     return list(
-        RiskFlag.objects.filter(patient=patient, acknowledged_at__isnull=True)
+        RiskFlag.objects.filter(patient_id=patient.pk, acknowledged_at__isnull=True)
         .select_related("measure")
         .order_by("-raised_at", "-id")
     )
@@ -282,11 +284,11 @@ def active_flags(patient: Patient) -> list[ChartFlag]:
 
 
 def measures_for_chart(patient: Patient) -> QuerySet[MeasureResult]:
-    return MeasureResult.objects.filter(patient=patient).select_related("entered_by")
+    return MeasureResult.objects.filter(patient_id=patient.pk).select_related("entered_by")
 
 
 def consents_for_chart(patient: Patient) -> QuerySet[Consent]:
-    return Consent.objects.filter(patient=patient).select_related(
+    return Consent.objects.filter(patient_id=patient.pk).select_related(
         "document", "witness", "revoked_by"
     )
 
@@ -304,7 +306,7 @@ def open_risk_flags_for_clinician(user: User) -> QuerySet[RiskFlag]:
 
 def intakes_with_addenda(patient: Patient) -> QuerySet[Intake]:
     return (
-        Intake.objects.filter(patient=patient)
+        Intake.objects.filter(patient_id=patient.pk)
         .select_related("created_by", "signed_by")
         .prefetch_related(
             "screen", Prefetch("addenda", queryset=IntakeAddendum.objects.select_related("author"))

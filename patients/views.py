@@ -310,6 +310,10 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, "Intake draft saved.")
+            next_measure = request.POST.get("measure")
+            if next_measure in services.BASELINE_MEASURES:
+                url = reverse("patients:measure_create", args=[intake.patient_id, next_measure])
+                return redirect(f"{url}?intake={intake.pk}")
             if "save_and_review" in request.POST:
                 return redirect("patients:intake_detail", pk=intake.pk)
             return redirect("patients:intake_edit", pk=intake.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from kap_clinic import roles
 from patients import instruments
+from scheduling.models import Appointment
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import AdverseEvent, DosingProtocol, DosingSession, Lot
@@ -30,9 +32,38 @@ class CourseForm(forms.Form):
 
 
 class SessionPlanForm(forms.Form):
-    scheduled_for = forms.DateTimeField(
-        initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    appointment = forms.ModelChoiceField(
+        queryset=Appointment.objects.none(),
+        required=False,
+        empty_label="No booked appointment",
+        help_text="The booked dosing visit: the patient's fasting and escort answers from the "
+        "reminder links fill in the checklist.",
     )
+    scheduled_for = forms.DateTimeField(
+        required=False,
+        initial=timezone.now,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="When there is no booked appointment.",
+    )
+
+    def __init__(self, *args, patient_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].queryset = (
+            Appointment.objects.filter(
+                patient_id=patient_id,
+                starts_at__gte=timezone.now() - timedelta(hours=12),
+                status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
+                dosing_session__isnull=True,
+            )
+            .select_related("type", "clinician")
+            .order_by("starts_at")
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("appointment") and not data.get("scheduled_for"):
+            raise forms.ValidationError("Choose the booked appointment or give a date and time.")
+        return data
 
 
 class ChecklistForm(forms.ModelForm):
@@ -116,7 +147,7 @@ class DoseForm(forms.Form):
             roles.CLINICIAN, roles.MEDICAL_PROVIDER
         )
         self.fields["supervising_provider"].queryset = users_with_role(roles.MEDICAL_PROVIDER)
-        self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg
+        self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg.normalize()
 
     def total_mg(self) -> Decimal | None:
         """The computed total, for the preview; None while the numbers are not usable."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -81,6 +82,35 @@ class DosingProtocol(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        low, default, high = self.min_mg_per_kg, self.default_mg_per_kg, self.max_mg_per_kg
+        if None not in (low, default, high):
+            if low <= 0:
+                errors["min_mg_per_kg"] = "The lowest allowed dose must be more than 0 mg/kg."
+            elif not low <= default <= high:
+                errors["default_mg_per_kg"] = (
+                    f"The default must lie within the allowed range ({low}–{high} mg/kg)."
+                )
+        # The admin says it plainly rather than letting vitals.Thresholds clamp it silently.
+        base = vital_rules.DEFAULT_THRESHOLDS
+        for name in (
+            "pre_systolic_hold",
+            "pre_diastolic_hold",
+            "systolic_alert",
+            "diastolic_alert",
+            "hr_max",
+        ):
+            value = getattr(self, name)
+            if value is not None and value > getattr(base, name):
+                errors[name] = f"May only be tighter than the clinic-wide {getattr(base, name)}."
+        for name in ("spo2_min", "hr_min"):
+            value = getattr(self, name)
+            if value is not None and value < getattr(base, name):
+                errors[name] = f"May only be tighter than the clinic-wide {getattr(base, name)}."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def thresholds(self) -> vital_rules.Thresholds:
         return vital_rules.Thresholds(
@@ -95,7 +125,8 @@ class DosingProtocol(models.Model):
 
     @property
     def range_label(self) -> str:
-        text = f"{self.min_mg_per_kg.normalize():f}–{self.max_mg_per_kg.normalize():f} mg/kg"
+        # Two decimals, as in dosing.check_dose's messages.
+        text = f"{self.min_mg_per_kg:.2f}–{self.max_mg_per_kg:.2f} mg/kg"
         return f"{text}, cap {self.cap_mg} mg" if self.cap_mg else text
 
 
@@ -141,6 +172,15 @@ class DosingSession(models.Model):
     course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveSmallIntegerField()
     scheduled_for = models.DateTimeField(default=timezone.now)
+    # The booked dosing visit, whose reminder links carry the patient's own fasting and escort
+    # answers (read by selectors.checklist_items).
+    appointment = models.OneToOneField(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dosing_session",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     abort_reason = models.TextField(blank=True)
 
@@ -166,6 +206,8 @@ class DosingSession(models.Model):
         blank=True,
     )
     intention_set = models.BooleanField("intention set (preparation session done)", default=False)
+    # The checklist as it stood when the dose was recorded (selectors.checklist_items).
+    checklist_at_dose = models.JSONField(default=list, blank=True, editable=False)
     checklist_override_reason = models.TextField(blank=True)
     checklist_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

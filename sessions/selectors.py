@@ -14,6 +14,8 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients import instruments
 from patients import selectors as patient_selectors
+from patients.models import MeasureResult
+from scheduling import selectors as scheduling_selectors
 from sessions import vitals as vital_rules
 from sessions.models import (
     DosingSession,
@@ -25,6 +27,7 @@ from sessions.models import (
 )
 
 Status = DosingSession.Status
+TENTH = Decimal("0.1")
 
 # --- access ----------------------------------------------------------------------------------
 
@@ -48,6 +51,7 @@ def session_for_user(*, user: User | AnonymousUser, pk: int) -> DosingSession:
             "dose_override_by",
             "checklist_override_by",
             "signed_by",
+            "appointment",
             "discharged_by",
             "cadss",
         ),
@@ -80,15 +84,39 @@ class ChecklistItem:
 
 
 def checklist_items(session: DosingSession) -> list[ChecklistItem]:
-    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms."""
+    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms.
+
+    Once the dose is recorded the checklist is the snapshot taken then, so a signed record
+    shows what was true at the chair, not what is true today.
+    """
+    if session.checklist_at_dose:
+        return [ChecklistItem(**item) for item in session.checklist_at_dose]
     patient = session.course.patient
-    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    phq9 = patient_selectors.latest_measure(patient, instruments.PHQ9, since=day_start)
-    cssrs = patient_selectors.latest_measure(patient, instruments.CSSRS, since=day_start)
+    # "Today" is the session's day in the clinic's zone.
+    day_start = timezone.localtime(session.scheduled_for).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    day = (day_start, day_start + timedelta(days=1))
+    phq9 = _measure_on(patient, instruments.PHQ9, day)
+    cssrs = _measure_on(patient, instruments.CSSRS, day)
     pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
     cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
-    cssrs_detail = f"Today: {cssrs.severity} risk" if cssrs else "Not done today"
+    if cssrs is None:
+        cssrs_detail = "Not done today"
+    elif cssrs.severity == instruments.CSSRS_NONE:
+        cssrs_detail = "Today: no risk identified"
+    else:
+        cssrs_detail = f"Today: {cssrs.severity} risk"
     pregnancy = session.pregnancy_test
+    # What the patient confirmed through the reminder links of the booked visit.
+    from_patient = (
+        scheduling_selectors.patient_confirmations(session.appointment)
+        if session.appointment_id
+        else {}
+    )
+    escort_from_patient = not session.escort_name and bool(from_patient.get("escort_recorded"))
+    escort_name = session.escort_name or from_patient.get("escort_name", "")
+    escort_phone = session.escort_phone or from_patient.get("escort_phone", "")
     return [
         ChecklistItem(
             "consent",
@@ -126,13 +154,15 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ChecklistItem(
             "fasting",
             "No solid food for 6 h, clear liquids until 2 h before",
-            session.fasting_confirmed,
+            session.fasting_confirmed or bool(from_patient.get("fasting_confirmed")),
+            _by_patient(from_patient.get("fasting_confirmed_at")),
         ),
         ChecklistItem(
             "escort",
             "Escort name and phone",
-            bool(session.escort_name and session.escort_phone),
-            " · ".join(filter(None, [session.escort_name, session.escort_phone])),
+            bool(escort_name and escort_phone),
+            " · ".join(filter(None, [escort_name, escort_phone]))
+            + (" (from the patient's reminder link)" if escort_from_patient else ""),
         ),
         ChecklistItem(
             "medications",
@@ -147,6 +177,21 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ),
         ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
     ]
+
+
+def _measure_on(patient, code: str, day: tuple[datetime, datetime]) -> MeasureResult | None:
+    return (
+        MeasureResult.objects.filter(patient=patient, code=code, taken_at__gte=day[0])
+        .filter(taken_at__lt=day[1])
+        .order_by("-taken_at", "-id")
+        .first()
+    )
+
+
+def _by_patient(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    return f"Confirmed by the patient {timezone.localtime(at):%Y-%m-%d %H:%M}"
 
 
 # --- the session screen ----------------------------------------------------------------------
@@ -209,7 +254,8 @@ def lot_balances(*, before: datetime | None = None) -> list[tuple[Lot, Decimal]]
     )
     if before is not None:
         lots = lots.filter(received_at__lt=before)
-    return [(lot, lot.balance or Decimal("0.0")) for lot in lots]
+    # A subquery annotation loses the field's decimal places on SQLite: put them back.
+    return [(lot, Decimal(lot.balance or 0).quantize(TENTH)) for lot in lots]
 
 
 def inventory_on(day: date) -> tuple[datetime, list[tuple[Lot, Decimal]]]:
@@ -284,7 +330,7 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
         Prefetch("follow_ups", queryset=IntegrationFollowUp.objects.order_by("held_at"))
     )
     courses = list(
-        TreatmentCourse.objects.filter(patient=patient)
+        TreatmentCourse.objects.filter(patient_id=patient.pk)
         .select_related("protocol")
         .prefetch_related(Prefetch("sessions", queryset=sessions))
         .annotate(completed=Count("sessions", filter=Q(sessions__status=Status.COMPLETED)))

@@ -8,6 +8,7 @@ or writes the ledger) are made here too, not only in the views.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from patients import instruments
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.models import Patient
+from scheduling.models import Appointment
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import (
@@ -99,9 +101,24 @@ def course_start(
 
 
 @transaction.atomic
-def session_plan(*, course: TreatmentCourse, scheduled_for: datetime, by: User) -> DosingSession:
-    """Add the next dosing session to a course (numbered in order)."""
+def session_plan(
+    *,
+    course: TreatmentCourse,
+    scheduled_for: datetime | None = None,
+    by: User,
+    appointment: Appointment | None = None,
+) -> DosingSession:
+    """Add the next dosing session to a course (numbered in order), optionally for a booked
+    appointment, whose time it takes."""
     course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    if appointment is not None:
+        if appointment.patient_id != course.patient_id:
+            raise ValidationError("That appointment is for another patient.")
+        if DosingSession.objects.filter(appointment=appointment).exists():
+            raise ValidationError("That appointment already has a dosing session.")
+        scheduled_for = appointment.starts_at
+    if scheduled_for is None:
+        raise ValidationError("Say when the session is.")
     if course.status != TreatmentCourse.Status.ACTIVE:
         raise ValidationError("This course is no longer active.")
     taken = DosingSession.objects.filter(course=course).exclude(status=Status.ABORTED).count()
@@ -114,6 +131,7 @@ def session_plan(*, course: TreatmentCourse, scheduled_for: datetime, by: User) 
         course=course,
         number=(number.number + 1) if number else 1,
         scheduled_for=scheduled_for,
+        appointment=appointment,
         created_by=by,
     )
 
@@ -277,7 +295,8 @@ def dose_record(
     total = dosing.total_dose_mg(weight_kg, mg_per_kg)  # ValueError for unusable numbers
 
     problems: list[str] = []
-    missing = [item.label for item in selectors.checklist_items(session) if not item.done]
+    checklist = selectors.checklist_items(session)
+    missing = [item.label for item in checklist if not item.done]
     if missing and not session.checklist_override_reason:
         problems.append(
             "The preparation checklist is incomplete (" + "; ".join(missing) + "). A medical "
@@ -322,6 +341,7 @@ def dose_record(
         # An injection ends when it starts; observation runs from then.
         session.dose_ended_at = session.dose_started_at
     session.status = Status.IN_PROGRESS
+    session.checklist_at_dose = [dataclasses.asdict(item) for item in checklist]
     session.save()
     _ledger_append(
         lot=lot,
@@ -360,7 +380,9 @@ def adverse_event_record(*, session: DosingSession, by: User, **fields: Any) -> 
 
 
 @transaction.atomic
-def cadss_record(*, session: DosingSession, answers: list[int], by: User):
+def cadss_record(
+    *, session: DosingSession, answers: list[int], by: User, taken_at: datetime | None = None
+):
     """CADSS-6 after the dose, scored by the patients' measure service."""
     session = _lock(session)
     if not session.is_dosed:
@@ -370,6 +392,7 @@ def cadss_record(*, session: DosingSession, answers: list[int], by: User):
         code=instruments.CADSS6,
         answers=answers,
         by=by,
+        taken_at=taken_at,
         context="dosing session",
     )
     session.cadss = measure
@@ -428,6 +451,12 @@ def session_discharge(
     session.discharged_by = by
     session.status = Status.COMPLETED
     session.save()
+    course = TreatmentCourse.objects.select_for_update().get(pk=session.course_id)
+    completed = DosingSession.objects.filter(course=course, status=Status.COMPLETED).count()
+    if completed >= course.planned_sessions and course.status == TreatmentCourse.Status.ACTIVE:
+        course.status = TreatmentCourse.Status.COMPLETED
+        course._change_reason = f"all {completed} planned sessions completed"
+        course.save()
     return session
 
 
@@ -501,6 +530,7 @@ def follow_up_record(
     phq9: list[int] | None = None,
 ) -> IntegrationFollowUp:
     """A signed integration follow-up (locked from the start), with an optional repeat PHQ-9."""
+    session = DosingSession.objects.select_related("course__patient").get(pk=session.pk)
     if not session.is_dosed:
         raise ValidationError("Integration follows a dosing session that took place.")
     held_at = held_at or timezone.now()

@@ -65,12 +65,10 @@ def course_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = selectors.course_for_user(user=request.user, pk=pk)
     record_access(request=request, patient_id=course.patient_id, what="treatment course")
-    form = forms.SessionPlanForm(request.POST or None)
+    form = forms.SessionPlanForm(request.POST or None, patient_id=course.patient_id)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.session_plan(
-                course=course, scheduled_for=form.cleaned_data["scheduled_for"], by=request.user
-            )
+            session = services.session_plan(course=course, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

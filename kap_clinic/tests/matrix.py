@@ -43,6 +43,7 @@ MATRIX = {
         Case(method="post", allowed=AUTHENTICATED),  # empty form: re-shown with errors
     ],
     "password_change_done": Case(allowed=AUTHENTICATED),
+    "my_sessions": [Case(allowed=AUTHENTICATED), Case(method="post", allowed=AUTHENTICATED)],
     # Two-factor enrolment and verification: for anyone with an account.
     "mfa_setup": [Case(allowed=AUTHENTICATED), Case(method="post", allowed=AUTHENTICATED)],
     "mfa_verify": Case(allowed=AUTHENTICATED),  # no device yet: sent on to mfa_setup

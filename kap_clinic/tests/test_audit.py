@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import client_for, make_user
-from kap_clinic import roles
 from kap_clinic.audit import access_events, recent_access, record_access
 from kap_clinic.models import AccessEvent
 from kap_clinic.tests.role_matrix import (
@@ -28,6 +27,7 @@ from kap_clinic.tests.role_matrix import (
     load_matrix,
     run_case,
 )
+from patients.tests.factories import PatientFactory
 
 
 def event(user: User | None, patient_id: int, *, what: str = "chart", allowed: bool = True):
@@ -296,21 +296,33 @@ def test_access_events_filters_by_half_open_time_range(clinician) -> None:
 
 
 @pytest.mark.django_db
-def test_chart_section_who_viewed_is_for_medical_providers_only(provider, clinician) -> None:
-    from patients.chart import _CHART, chart_sections
-
-    section = _CHART["access_log"]
-    assert section.roles == {roles.MEDICAL_PROVIDER}
-    assert section.template == "kap_clinic/snippets/access_log.html"
-    from patients.tests.factories import PatientFactory
-
+def test_opening_a_chart_writes_an_access_entry_and_a_refusal_too(
+    as_clinician, as_front_desk, clinician, front_desk
+) -> None:
     patient = PatientFactory()
-    event(clinician, patient.pk)
-    for user, shown in ((provider, True), (clinician, False)):
-        request = RequestFactory().get("/")
-        request.user = user
-        sections = {s["section"].key: s for s in chart_sections(request, patient)}
-        assert ("access_log" in sections) is shown
-    request.user = provider
-    (mine,) = [s for s in chart_sections(request, patient) if s["section"].key == "access_log"]
-    assert clinician.get_full_name() in mine["html"]
+    assert as_clinician.get(reverse("patients:chart", args=[patient.pk])).status_code == 200
+    assert as_front_desk.get(reverse("patients:chart", args=[patient.pk])).status_code == 403
+    entries = list(AccessEvent.objects.filter(patient_id=patient.pk).order_by("pk"))
+    assert [(e.user, e.what, e.allowed) for e in entries] == [
+        (clinician, "chart", True),
+        (front_desk, "chart", False),
+    ]
+    assert entries[0].path == f"/patients/{patient.pk}/chart/"
+
+
+@pytest.mark.django_db
+def test_providers_see_who_viewed_the_chart_and_clinicians_do_not(
+    as_provider, as_clinician, clinician, front_desk
+) -> None:
+    patient = PatientFactory()
+    other = PatientFactory()
+    event(front_desk, patient.pk, allowed=False)
+    event(clinician, other.pk, what="someone else's chart")
+    page = as_provider.get(reverse("patients:chart", args=[patient.pk])).content.decode()
+    section = page.split('data-testid="chart-section-access_log"', 1)[1].split("</section>")[0]
+    assert "Who viewed this chart" in section
+    assert "Fd_User Tester" in section and "refused" in section
+    assert "Prov_User Tester" in section  # this very look is on record already
+    assert "someone else" not in section
+    page = as_clinician.get(reverse("patients:chart", args=[patient.pk])).content.decode()
+    assert 'data-testid="chart-section-access_log"' not in page

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from kap_clinic import celery_app
+from kap_clinic.models import ClinicSession
+from kap_clinic.session_store import SessionStore
 from kap_clinic.tasks import clear_expired_sessions, ping
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -39,11 +39,11 @@ def test_clear_expired_sessions_removes_only_expired_ones() -> None:
     live, old = SessionStore(), SessionStore()
     live.create()
     old.create()
-    Session.objects.filter(session_key=old.session_key).update(
+    ClinicSession.objects.filter(session_key=old.session_key).update(
         expire_date=timezone.now() - timedelta(minutes=1)
     )
     assert clear_expired_sessions() == 1
-    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+    assert list(ClinicSession.objects.values_list("session_key", flat=True)) == [live.session_key]
 
 
 @pytest.mark.redis

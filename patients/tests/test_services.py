@@ -340,3 +340,16 @@ def test_duplicates_match_name_and_dob_or_phone_or_email(front_desk) -> None:
     assert dupes(phone="+17345550001") == [patient]
     assert dupes(email="ANA@example.org") == [patient]
     assert dupes(legal_first_name="Ana", legal_last_name="Lopez") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "answers", "label"),
+    [
+        ("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 2], "10 · moderate"),
+        ("cssrs", {"q1": False, "q2": False, "q6": False}, "no risk"),
+        ("cssrs", {"q1": True, "q2": False, "q6": True, "q6_recent": True}, "high risk"),
+        ("cadss6", [1, 1, 1, 1, 1, 4], "9"),
+    ],
+)
+def test_result_label_reads_naturally(clinician, code, answers, label) -> None:
+    assert make_measure(PatientFactory(), code, answers, by=clinician).result_label == label

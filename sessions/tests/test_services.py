@@ -249,3 +249,105 @@ def test_integration_is_due_then_overdue_at_72_hours(clinician, provider) -> Non
         follow_up = session.follow_ups.get()
         assert selectors.integration_status(session, [follow_up]) == "done"
         assert follow_up.measures.get().total == 4
+
+
+def test_patient_confirmed_fasting_and_escort_fill_the_checklist(clinician) -> None:
+    from scheduling.tests.factories import AppointmentFactory
+
+    course = make_course(by=clinician)
+    appointment = AppointmentFactory(patient=course.patient)
+    session = services.session_plan(course=course, appointment=appointment, by=clinician)
+    assert session.scheduled_for == appointment.starts_at
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert not items["fasting"].done and not items["escort"].done
+    appointment.fasting_confirmed_at = timezone.now()
+    appointment.escort_name, appointment.escort_phone = "Jamie Doe", "+17345550199"
+    appointment.save()
+    session = DosingSession.objects.select_related("appointment").get(pk=session.pk)
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert items["fasting"].done and "Confirmed by the patient" in items["fasting"].detail
+    assert items["escort"].done and "Jamie Doe" in items["escort"].detail
+    with pytest.raises(ValidationError, match="already has a dosing session"):
+        services.session_plan(course=course, appointment=appointment, by=clinician)
+
+
+def test_session_cannot_take_another_patients_appointment(clinician) -> None:
+    from scheduling.tests.factories import AppointmentFactory
+
+    course = make_course(by=clinician)
+    with pytest.raises(ValidationError, match="another patient"):
+        services.session_plan(course=course, appointment=AppointmentFactory(), by=clinician)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"default_mg_per_kg": D("1.2")}, "default_mg_per_kg"),
+        ({"min_mg_per_kg": D("0")}, "min_mg_per_kg"),
+        ({"spo2_min": 88}, "spo2_min"),
+        ({"systolic_alert": 200}, "systolic_alert"),
+        ({"hr_min": 40}, "hr_min"),
+    ],
+)
+def test_protocol_admin_refuses_an_inconsistent_range_or_looser_thresholds(changes, field):
+    iv = protocol("iv")
+    for name, value in changes.items():
+        setattr(iv, name, value)
+    with pytest.raises(ValidationError) as error:
+        iv.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_protocol_admin_accepts_tighter_thresholds(as_clinic_admin) -> None:
+    from django.urls import reverse
+
+    iv = protocol("iv")
+    iv.spo2_min, iv.hr_max = 94, 110
+    iv.full_clean()
+    assert (
+        as_clinic_admin.get(
+            reverse("admin:clinic_sessions_dosingprotocol_change", args=[iv.pk])
+        ).status_code
+        == 200
+    )
+
+
+def test_course_completes_with_its_last_planned_session(clinician, provider) -> None:
+    course = make_course(by=clinician, route="im", planned=1)
+    session = prepare(make_session(by=clinician, course=course), by=clinician)
+    session = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
+    services.session_discharge(
+        session=session,
+        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
+        escort_name="Jamie",
+        by=clinician,
+        at=session.observed_until,
+    )
+    course.refresh_from_db()
+    assert course.status == "completed"
+    with pytest.raises(ValidationError, match="no longer active"):
+        make_session(by=clinician, course=course)
+
+
+def test_checklist_is_frozen_when_the_dose_is_recorded(clinician, provider) -> None:
+    from patients import services as patient_services
+    from patients.models import Consent
+
+    session = prepare(make_session(by=clinician), by=clinician)
+    session = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
+    consent = Consent.objects.get(patient=session.course.patient)
+    patient_services.consent_revoke(consent=consent, note="Withdrew next week", by=clinician)
+    items = {i.key: i for i in selectors.checklist_items(DosingSession.objects.get(pk=session.pk))}
+    assert items["consent"].done and items["pre_vitals"].done
+
+
+def test_todays_measures_mean_the_session_day_not_a_later_one(clinician) -> None:
+    course = make_course(by=clinician)  # the intake's baseline PHQ-9 and C-SSRS are from today
+    session = services.session_plan(
+        course=course, scheduled_for=timezone.now() - dt.timedelta(days=3), by=clinician
+    )
+    items = {i.key: i for i in selectors.checklist_items(session)}
+    assert not items["phq9"].done and not items["cssrs"].done
+    today = services.session_plan(course=course, scheduled_for=timezone.now(), by=clinician)
+    items = {i.key: i for i in selectors.checklist_items(today)}
+    assert items["phq9"].done and items["cssrs"].done
