@@ -164,6 +164,10 @@ class Pages:
                 watched.problems.append(f"asset {response.status}: {response.url}")
 
         def on_request_failed(request: Any) -> None:
+            # A page left before its assets finished loading aborts them; that is navigation,
+            # not breakage (a missing asset answers 404 and is caught by on_response).
+            if request.failure == "net::ERR_ABORTED":
+                return
             if request.resource_type in ASSET_TYPES:
                 watched.problems.append(f"asset failed ({request.failure}): {request.url}")
 
