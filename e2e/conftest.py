@@ -18,13 +18,16 @@ import re
 import shutil
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import PASSWORD
 
@@ -258,3 +261,14 @@ def sign_in(page: Any) -> Callable[..., Any]:
         return target
 
     return _sign_in
+
+
+@pytest.fixture
+def clinic_clock() -> Generator[Any]:
+    """The server's clock at 08:30 today (clinic time), ticking; ``clinic_clock.shift(delta)``
+    moves it on. The live server runs in this process, so it shares the clock; the browser keeps
+    real time. A journey that needs "later today" or "an hour after the dose" then works
+    whatever the time of the test run."""
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), time(8, 30)))
+    with time_machine.travel(start, tick=True) as clock:
+        yield clock

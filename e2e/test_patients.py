@@ -35,6 +35,13 @@ def answer_measure(page, answers: list[str]) -> None:
         items.nth(index).get_by_text(answer, exact=True).click()
 
 
+def enter_baseline(page, measure: str) -> None:
+    """The intake's "Enter" button for one baseline measure (it saves the draft first)."""
+    rows = page.get_by_test_id("baseline-measures").get_by_role("listitem")
+    rows.filter(has_text=measure).get_by_role("button", name="Enter").click()
+    expect(page.get_by_role("heading", name=measure)).to_be_visible()
+
+
 def test_clinician_completes_an_intake_with_phq9_and_cssrs_and_sees_the_scores_on_the_chart(
     page, sign_in, clinician
 ) -> None:
@@ -55,23 +62,22 @@ def test_clinician_completes_an_intake_with_phq9_and_cssrs_and_sees_the_scores_o
     expect(page.get_by_role("alert").filter(has_text="Intake draft saved.")).to_be_visible()
     expect(page.get_by_test_id("bmi")).to_have_text("22.9")
 
-    baseline = page.get_by_test_id("baseline-measures")
-    baseline.get_by_role("listitem").filter(has_text="PHQ-9").get_by_role("button").click()
+    enter_baseline(page, "PHQ-9")
     # Total 2+2+1+1+1+1+1+1+0 = 10: moderate; item 9 answered "Not at all".
     phq9 = ["More than half the days"] * 2 + ["Several days"] * 6 + ["Not at all"]
     answer_measure(page, phq9)
     page.get_by_role("button", name="Save PHQ-9").click()
     expect(page.get_by_role("alert").filter(has_text="PHQ-9 saved")).to_be_visible()
 
-    baseline.get_by_role("listitem").filter(has_text="GAD-7").get_by_role("button").click()
+    enter_baseline(page, "GAD-7")
     answer_measure(page, ["Several days"] * 6 + ["Not at all"])
     page.get_by_role("button", name="Save GAD-7").click()
 
-    baseline.get_by_role("listitem").filter(has_text="PCL-5").get_by_role("button").click()
+    enter_baseline(page, "PCL-5")
     answer_measure(page, ["A little bit"] * 20)
     page.get_by_role("button", name="Save PCL-5").click()
 
-    baseline.get_by_role("listitem").filter(has_text="C-SSRS").get_by_role("button").click()
+    enter_baseline(page, "C-SSRS")
     # Q1 yes, Q2 no (Q3-5 not asked), Q6 no: "low" on the Columbia screener.
     answer_measure(page, ["Yes", "No", "Not asked", "Not asked", "Not asked", "No", "Not asked"])
     page.get_by_role("button", name="Save C-SSRS screener").click()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -32,18 +32,8 @@ def consultation(clinician) -> AppointmentType:
     )
 
 
-@pytest.fixture
-def clinic_morning():
-    """The clinic's clock at 08:30 today (local), ticking: a booking later today is in the future
-    and can be checked in today, whatever the real time of the test run."""
-    today = timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today, time(8, 30)))
-    with time_machine.travel(start, tick=True):
-        yield start
-
-
 def test_front_desk_registers_an_inquiry_books_a_consultation_and_checks_the_patient_in(
-    page, sign_in, front_desk, clinician, consultation, clinic_morning
+    page, sign_in, front_desk, clinician, consultation, clinic_clock
 ) -> None:
     today = timezone.localdate()
     sign_in(front_desk)
