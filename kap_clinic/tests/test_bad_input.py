@@ -140,10 +140,11 @@ TARGETS = [
     ),
 ]
 
-# Values no number, date or time field accepts.
+# Values no number, date or time field accepts. (Digits of other scripts, such as "٣", are
+# numbers to Python's int() and Decimal(), and so to Django's fields: not listed here.)
 NOT_A_NUMBER = st.one_of(
     st.text(alphabet=st.characters(categories=["L", "P", "S", "Z"]), min_size=1, max_size=40),
-    st.sampled_from(["", " ", "NaN", "Infinity", "-Infinity", "1e400", "1,5", "٣", "0x10", "--1"]),
+    st.sampled_from(["", " ", "NaN", "Infinity", "-Infinity", "1e400", "1,5", "0x10", "--1"]),
     st.integers(min_value=10**7, max_value=10**30).map(str),
     st.integers(min_value=-(10**30), max_value=-(10**7)).map(str),
 )
