@@ -4,13 +4,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test e2e lint format migrate demo clean help
+.PHONY: run test e2e lint bench format migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:8000 with Celery"
 	@echo "make test  - install test dependencies and run the whole test suite"
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
 	@echo "make lint  - ruff, bandit, migrations check"
+	@echo "make bench - page timings and query counts at 10,000 patients"
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,10 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r kap_clinic patients sessions scheduling --severity-level high
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# Page timings and query counts at 10,000 patients (prints figures; DATABASE_URL picks the DB).
+bench: $(VENV)/.dev
+	$(PY) bench/pages.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

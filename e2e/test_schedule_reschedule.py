@@ -39,6 +39,8 @@ def test_front_desk_books_an_inquiry_from_the_calendar_then_reschedules_and_canc
 
     expect(page.get_by_label("Time")).to_have_value("10:00")
     page.get_by_label("Visit type").select_option(label="Consultation")
+    page.get_by_role("button", name="show the next free times").click()
+    expect(page.get_by_test_id("next-available").get_by_role("link")).to_have_count(10)
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Inquirer")
     page.get_by_label("Date of birth").fill("1988-04-05")

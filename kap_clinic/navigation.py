@@ -45,4 +45,10 @@ def nav_for(request: HttpRequest) -> list[dict[str, object]]:
             continue
         active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
+    # Nested areas (/schedule/ and /schedule/reminders/): only the closest match is active.
+    matches = [item for item in items if item["active"]]
+    if len(matches) > 1:
+        closest = max(matches, key=lambda item: len(str(item["url"])))
+        for item in matches:
+            item["active"] = item is closest
     return items

@@ -14,7 +14,14 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from patients import contraindications, services
-from patients.models import ConsentDocument, Intake, MeasureResult, Patient
+from patients.models import (
+    Consent,
+    ConsentDocument,
+    EligibilityDecision,
+    Intake,
+    MeasureResult,
+    Patient,
+)
 
 CONSENT_BODY = """\
 Ketamine-assisted psychotherapy (KAP) combines ketamine, given by injection into a muscle (IM) or
@@ -214,24 +221,27 @@ def _advance(
     if stage in ("signed", "risk"):
         return
     if stage == "not_eligible":
-        services.eligibility_sign(
+        decision = services.eligibility_sign(
             patient=patient,
             decision="not_eligible",
             note="History of psychotic disorder; referred back to psychiatry.",
             by=provider,
         )
+        EligibilityDecision.objects.filter(pk=decision.pk).update(
+            signed_at=intake_day + dt.timedelta(days=3)
+        )
         return
     override = ""
     if stage == "override":
         override = "BP controlled on amlodipine since intake (128/82 twice this week); IM route."
-    services.eligibility_sign(
+    decision = services.eligibility_sign(
         patient=patient,
         decision="eligible",
         note="Treatment-resistant depression; no contraindication to KAP.",
         override_reason=override,
         by=provider,
     )
-    services.consent_sign(
+    consent = services.consent_sign(
         patient=patient,
         document=document,
         typed_name=patient.legal_name,
@@ -239,6 +249,11 @@ def _advance(
         by=clinician,
         ip_address="10.0.0.21",
     )
+    # Dated as the path went: decision three days after the intake, consent the day after.
+    EligibilityDecision.objects.filter(pk=decision.pk).update(
+        signed_at=intake_day + dt.timedelta(days=3)
+    )
+    Consent.objects.filter(pk=consent.pk).update(signed_at=intake_day + dt.timedelta(days=4))
     if index % 2 == 0:
         services.patient_update(patient=patient, by=front_desk, remind_by_sms=True)
     if stage in ("eligible", "override"):

@@ -219,7 +219,8 @@ class ContraindicationAnswer(models.Model):
 
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="screen")
     item = models.CharField(max_length=60, choices=contraindications.CODE_CHOICES)
-    answer = models.CharField(max_length=10, choices=Answer.choices)
+    # Blank: answered on an earlier draft save, then taken back (kept, not deleted).
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()

@@ -231,6 +231,9 @@ def measure_record(
     """
     result = instruments.score(code, answers)
     if intake is not None:
+        # Lock the intake so a signature in another request cannot slip in between the check
+        # and the insert.
+        intake = Intake.objects.select_for_update().get(pk=intake.pk)
         _refuse_if_signed(intake)
         if intake.patient_id != patient.pk:
             raise ValidationError("That intake belongs to another patient.")
@@ -328,14 +331,14 @@ def _save_screen(
             raise ValidationError(f"Unknown contraindication item {code!r}.")
         note = (notes.get(code) or "").strip()
         row = existing.get(code)
-        if not value:
-            if row is not None:
-                row.delete()  # a draft answer taken back; the screen is not signed yet
-            continue
-        if value not in valid_answers:
+        value = value or ""
+        if value and value not in valid_answers:
             raise ValidationError(f"Answer yes, no or unknown for {code!r}.")
         if row is None:
-            ContraindicationAnswer.objects.create(intake=intake, item=code, answer=value, note=note)
+            if value or note:
+                ContraindicationAnswer.objects.create(
+                    intake=intake, item=code, answer=value, note=note
+                )
         elif (row.answer, row.note) != (value, note):
             row.answer, row.note = value, note
             row.save()
@@ -348,10 +351,13 @@ def intake_missing(intake: Intake) -> list[str]:
         value = getattr(intake, name)
         if value is None or (isinstance(value, str) and not value.strip()):
             missing.append(str(Intake._meta.get_field(name).verbose_name).capitalize())
-    answered = {a.item for a in intake.screen.all()}
+    answered = {a.item for a in intake.screen.all() if a.answer}
     unanswered = [c.label for c in contraindications.CONTRAINDICATIONS if c.code not in answered]
     if unanswered:
-        missing.append(f"Contraindication screen ({len(unanswered)} items unanswered)")
+        count = len(unanswered)
+        missing.append(
+            f"Contraindication screen ({count} item{'s' if count != 1 else ''} unanswered)"
+        )
     taken = set(intake.measures.values_list("code", flat=True))
     for code in BASELINE_MEASURES:
         if code not in taken:

@@ -136,8 +136,7 @@ def seed(*, staff: dict[str, User], now: datetime) -> None:
         types = _types()
         _working_hours(staff)
         patients = _patients(staff["frontdesk"])
-    # The reminder-due-now appointment first, so the week's plan (which skips whatever
-    # conflicts) cannot take its slot at any time of day.
+    # The soon appointment first, so the week's plan cannot have taken its clinician and room.
     _soon(staff=staff, types=types, patients=patients, now=now)
     _week(staff=staff, types=types, patients=patients, now=now)
 
@@ -200,22 +199,33 @@ def _patients(by: User) -> list:
     return out
 
 
-def _book(*, when: datetime, now: datetime, **kwargs) -> Appointment | None:
-    """Book (for a past slot, as if booked the day before), or the one already there."""
+def _book_first_free(
+    *, when: datetime, now: datetime, candidates: list, **kwargs
+) -> Appointment | None:
+    """The slot's appointment if a run already booked it; else book it for the first candidate
+    who is free then (a past slot as if booked the day before). None when the clinician or the
+    room is taken."""
     existing = Appointment.objects.filter(
         clinician=kwargs["clinician"], starts_at=when, type=kwargs["type"]
     ).first()
     if existing is not None:
         return existing
-    try:
-        return services.appointment_book(
-            starts_at=when,
-            allow_outside_hours=True,
-            now=now if when > now else when - timedelta(days=1),
-            **kwargs,
-        )
-    except services.SchedulingError:
-        return None
+    for patient in candidates:
+        try:
+            return services.appointment_book(
+                patient=patient,
+                starts_at=when,
+                allow_outside_hours=True,
+                now=now if when > now else when - timedelta(days=1),
+                **kwargs,
+            )
+        except services.BookingConflict as error:
+            if error.conflict is not None and error.conflict.patient_id == patient.pk:
+                continue  # this patient is busy then; the next may not be
+            return None
+        except services.SchedulingError:
+            return None
+    return None
 
 
 # Who comes for what: a visit type goes to patients at the matching stage of their path
@@ -254,19 +264,17 @@ def _week(*, staff, types, patients, now: datetime) -> None:
             when = timezone.make_aware(datetime.combine(day, time(hour, minute)))
             pool = pools[type_key]
             start = (day.toordinal() * 5 + i) % len(pool)
-            candidates = pool[start:] + pool[:start]
-            patient = next((p for p in candidates if p.pk not in seen_today), None)
-            if patient is None:
-                continue
-            seen_today.add(patient.pk)
-            appointment = _book(
+            candidates = [p for p in pool[start:] + pool[:start] if p.pk not in seen_today]
+            appointment = _book_first_free(
                 when=when,
                 now=now,
-                patient=patient,
+                candidates=candidates,
                 type=types[type_key],
                 clinician=staff[username],
                 by=by,
             )
+            if appointment is not None:
+                seen_today.add(appointment.patient_id)
             if appointment is None or appointment.status != Appointment.Status.BOOKED:
                 continue
             # The past is done: most came, one in a while did not.
@@ -293,23 +301,31 @@ def _soon(*, staff, types, patients, now: datetime) -> None:
     if upcoming:
         return
     when = (now + timedelta(hours=2, minutes=1)).replace(second=0, microsecond=0)
-    for type_key, username in (
-        ("follow_up", "clinician"),
-        ("follow_up", "therapist2"),
-        ("integration", "therapist2"),
-        ("integration", "clinician"),
+    people = [staff["clinician"]] + [
+        user
+        for name, user in staff.items()
+        if name != "clinician" and roles.has_role(user, roles.CLINICAL)
+    ]
+    for type_key, clinician in (
+        (type_key, clinician)
+        for type_key in ("follow_up", "integration", "preparation", "consultation")
+        for clinician in people
     ):
         for candidate in [p for p in _pools(patients)["any"] if p.email and p.remind_by_email]:
             try:
                 services.appointment_book(
                     patient=candidate,
                     type=types[type_key],
-                    clinician=staff[username],
+                    clinician=clinician,
                     starts_at=when,
                     by=staff["frontdesk"],
                     allow_outside_hours=True,
                     now=now,
                 )
+            except services.BookingConflict as error:
+                if error.conflict is not None and error.conflict.patient_id == candidate.pk:
+                    continue  # this patient is busy; another may not be
+                break  # the clinician or the room is busy: try the next one
             except services.SchedulingError:
-                continue
+                break
             return

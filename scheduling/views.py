@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -27,10 +26,6 @@ from scheduling import forms, links, selectors, services
 from scheduling.models import Appointment, AppointmentType
 
 FRONT_OFFICE = roles.FRONT_OFFICE
-
-
-def _day_url(day, by: str = "clinician") -> str:
-    return f"{reverse('scheduling:day')}?date={day.isoformat()}&by={by}"
 
 
 def _form_error(form, error: ValidationError) -> None:
@@ -195,11 +190,7 @@ def series_book(request: HttpRequest) -> HttpResponse:
                 _form_error(form, error)
             else:
                 messages.success(request, f"Booked {len(booked)} visits.")
-                return redirect(
-                    f"{reverse('patients:detail', args=[data['patient'].pk])}"
-                    if _has_url("patients:detail")
-                    else _day_url(timezone.localdate(booked[0].starts_at))
-                )
+                return redirect("patients:detail", pk=data["patient"].pk)
         preview = services.series_preview(
             patient=data["patient"], type=data["type"], clinician=data["clinician"], starts=starts
         )
@@ -212,16 +203,6 @@ def series_book(request: HttpRequest) -> HttpResponse:
             "can_commit": bool(preview) and not any(item.problem for item in preview),
         },
     )
-
-
-def _has_url(name: str) -> bool:
-    from django.urls import NoReverseMatch
-
-    try:
-        reverse(name, args=[1])
-    except NoReverseMatch:
-        return False
-    return True
 
 
 # --- one appointment -------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 written through the clinic's views, never deleted), and the controlled-substance ledger is
 append-only here too: no add, change or delete, no bulk actions.
 
-Plain ModelAdmin rather than SimpleHistoryAdmin for now: its history-detail URL uses unnamed regex
-groups, which the role-matrix walker (kap_clinic/tests/role_matrix.py) cannot fill in. The
-models still record their history (``HistoricalRecords``)."""
+Protocols and clinical records use SimpleHistoryAdmin, so each row's change history is visible in
+the admin (the role-matrix walker fills its history URLs' unnamed groups)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from sessions.models import (
     AdverseEvent,
@@ -24,7 +24,7 @@ from sessions.models import (
 
 
 @admin.register(DosingProtocol)
-class DosingProtocolAdmin(admin.ModelAdmin):
+class DosingProtocolAdmin(SimpleHistoryAdmin):
     list_display = (
         "name",
         "route",
@@ -70,7 +70,7 @@ class DosingProtocolAdmin(admin.ModelAdmin):
         return False  # past sessions refer to their protocol
 
 
-class ReadOnlyClinicalAdmin(admin.ModelAdmin):
+class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
     """Clinical rows are written through the audited views; here they are read, never
     deleted."""
 

@@ -407,8 +407,9 @@ def addendum_add(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.FollowUpForm(request.POST or None)
-    phq9_form = forms.measure_form_class("phq9")(request.POST or None, prefix="phq9")
     with_phq9 = request.method == "POST" and request.POST.get("with_phq9") == "on"
+    # Bound only when the repeat PHQ-9 was ticked, so an unticked one shows no errors.
+    phq9_form = forms.measure_form_class("phq9")(request.POST if with_phq9 else None, prefix="phq9")
     if request.method == "POST" and form.is_valid() and (not with_phq9 or phq9_form.is_valid()):
         try:
             services.follow_up_record(

@@ -353,3 +353,12 @@ def test_duplicates_match_name_and_dob_or_phone_or_email(front_desk) -> None:
 )
 def test_result_label_reads_naturally(clinician, code, answers, label) -> None:
     assert make_measure(PatientFactory(), code, answers, by=clinician).result_label == label
+
+
+def test_a_screen_answer_taken_back_on_a_draft_is_kept_blank_not_deleted(clinician) -> None:
+    intake = make_intake(PatientFactory(), by=clinician, complete=True)
+    services.intake_update(intake=intake, by=clinician, screen={"pregnancy": ""})
+    row = intake.screen.get(item="pregnancy")
+    assert row.answer == ""
+    assert row.history.count() == 2  # created, then taken back
+    assert "Contraindication screen (1 item unanswered)" in services.intake_missing(intake)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -344,3 +345,11 @@ def test_patient_pages_get_an_appointments_section(rf, front_desk, clinic, clini
     [section] = [s for s in sections if s["section"].key == "appointments"]
     assert reverse("scheduling:appointment_detail", args=[appointment.pk]) in section["html"]
     assert f"?patient={appointment.patient.pk}" in section["html"]
+
+
+def test_only_the_closest_navigation_entry_is_active(as_front_desk):
+    page = as_front_desk.get(reverse("scheduling:reminders")).content.decode()
+    active = re.findall(r'class="nav-link active"[^>]*href="([^"]+)"', page)
+    # The top navigation and the schedule's own menu both mark Reminders; nothing marks Schedule.
+    assert set(active) == {reverse("scheduling:reminders")}
+    assert reverse("scheduling:day") not in active

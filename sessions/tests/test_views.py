@@ -369,10 +369,12 @@ def test_provider_home_lists_holds_awaiting_acknowledgement(as_provider, clinici
 def test_navigation_shows_sessions_to_clinical_roles_and_ledger_to_providers(
     as_clinician, as_provider, as_front_desk
 ) -> None:
-    assert ">Sessions<" in page(as_clinician.get(reverse("home")))
-    assert ">Ledger<" not in page(as_clinician.get(reverse("home")))
-    assert ">Ledger<" in page(as_provider.get(reverse("home")))
-    assert ">Sessions<" not in page(as_front_desk.get(reverse("home")))
+    sessions_link = f'href="{reverse("sessions:worklist")}">Sessions<'
+    ledger_link = f'href="{reverse("sessions:ledger")}">Ledger<'
+    assert sessions_link in page(as_clinician.get(reverse("home")))
+    assert ledger_link not in page(as_clinician.get(reverse("home")))
+    assert ledger_link in page(as_provider.get(reverse("home")))
+    assert sessions_link not in page(as_front_desk.get(reverse("home")))
 
 
 def test_course_cannot_start_without_eligibility_and_consent(as_clinician) -> None:
@@ -396,3 +398,27 @@ def test_worklist_query_count_does_not_grow(as_clinician, clinician, django_asse
     with django_assert_max_num_queries(12):
         response = as_clinician.get(reverse("sessions:worklist"))
     assert page(response).count("sessions/") >= 16
+
+
+def test_follow_up_with_a_repeat_phq9_keeps_the_form_when_incomplete(
+    as_clinician, clinician, provider
+) -> None:
+    session = dose(
+        prepare(make_session(by=clinician, route="im"), by=clinician),
+        by=clinician,
+        lot=make_lot(by=provider),
+        provider=provider,
+    )
+    url = reverse("sessions:follow_up_create", args=[session.pk])
+    body = {
+        "held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "themes": "Connection",
+        "plan": "Weekly therapy",
+        "with_phq9": "on",
+    }
+    response = as_clinician.post(url, {**body, "phq9-item1": "2"})
+    assert response.status_code == 200 and "Connection" in page(response)
+    assert not session.follow_ups.exists()
+    answers = {f"phq9-item{i}": "1" for i in range(1, 10)}
+    assert as_clinician.post(url, {**body, **answers}).status_code == 302
+    assert session.follow_ups.get().measures.get().total == 9

@@ -1,0 +1,43 @@
+"""Pages opened all day keep a constant number of queries as a patient's record grows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from patients.tests.factories import PHQ9_MODERATE, PatientFactory, make_intake, make_measure
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_chart_queries_do_not_grow_with_measures_and_intakes(as_clinician, clinician) -> None:
+    small, large = PatientFactory(), PatientFactory()
+    make_intake(small, by=clinician, sign=True)
+    make_intake(large, by=clinician, sign=True)
+    make_intake(large, by=clinician, complete=True)  # a second, draft intake
+    for _ in range(20):
+        make_measure(large, "phq9", PHQ9_MODERATE[:8] + [1], by=clinician)  # flags too
+    as_clinician.get(reverse("home"))  # the session's first request also writes the session
+    counts = [queries(as_clinician, reverse("patients:chart", args=[p.pk])) for p in (small, large)]
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("flags", [1, 10])
+def test_home_risk_panel_queries_do_not_grow(
+    as_clinician, clinician, django_assert_max_num_queries, flags
+) -> None:
+    for _ in range(flags):
+        make_measure(
+            PatientFactory(primary_clinician=clinician), "phq9", [0] * 8 + [2], by=clinician
+        )
+    with django_assert_max_num_queries(12):
+        page = as_clinician.get(reverse("home")).content.decode()
+    assert page.count("btn btn-sm btn-danger") == flags
