@@ -37,28 +37,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = (
-            "legal_first_name",
-            "legal_last_name",
-            "preferred_name",
-            "date_of_birth",
-            "sex_assigned_at_birth",
-            "gender",
-            "pronouns",
-            "phone",
-            "email",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "remind_by_email",
-            "remind_by_sms",
-            "primary_clinician",
-            "referral_source",
-        )
+        fields = services.PATIENT_FIELDS
         widgets = {"date_of_birth": DATE_INPUT}
         help_texts = {
             "remind_by_sms": "Needs the patient's SMS consent, recorded with the consent form.",

@@ -7,7 +7,7 @@ show it); ``measure_record`` lets the ``ValueError`` from ``instruments.score`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -51,29 +51,28 @@ ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
 ELIGIBILITY_STATUSES = frozenset({Status.ELIGIBLE, Status.NOT_ELIGIBLE})
 
 # Fields a registry form may write; status, MRN, SMS consent and archive have their own services.
-PATIENT_FIELDS = frozenset(
-    {
-        "legal_first_name",
-        "legal_last_name",
-        "preferred_name",
-        "date_of_birth",
-        "sex_assigned_at_birth",
-        "gender",
-        "pronouns",
-        "phone",
-        "email",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "postal_code",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "remind_by_email",
-        "remind_by_sms",
-        "primary_clinician",
-        "referral_source",
-    }
+# In the order the registry form shows them.
+PATIENT_FIELDS: tuple[str, ...] = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex_assigned_at_birth",
+    "gender",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "remind_by_email",
+    "remind_by_sms",
+    "primary_clinician",
+    "referral_source",
 )
 
 INTAKE_FIELDS = frozenset(
@@ -115,8 +114,8 @@ INTAKE_REQUIRED_TO_SIGN = (
 BASELINE_MEASURES = (instruments.PHQ9, instruments.GAD7, instruments.PCL5, instruments.CSSRS)
 
 
-def _check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(fields) - allowed
+def _check_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise TypeError(f"Not writable here: {', '.join(sorted(unknown))}")
 
