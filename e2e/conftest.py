@@ -46,6 +46,8 @@ ACTION_TIMEOUT_MS = 15_000
 EXPECT_TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# An iPad Air held upright: the tablet beside the infusion chair.
+TABLET = {"width": 820, "height": 1180}
 ASSET_TYPES = frozenset({"stylesheet", "script", "image", "font"})
 
 

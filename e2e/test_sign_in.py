@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from e2e.conftest import fill_login_form
+from e2e.conftest import TABLET, fill_login_form
 from kap_clinic import middleware
 
 
@@ -71,3 +71,19 @@ def test_stay_signed_in_on_the_idle_warning_keeps_the_session(
     expect(page.get_by_test_id("current-user")).to_contain_text(clinician.get_full_name())
     page.goto(reverse("home"))
     expect(page.get_by_test_id("current-user")).to_contain_text(clinician.get_full_name())
+
+
+def test_on_a_tablet_the_signed_in_name_and_role_stay_visible_with_the_menu_folded(
+    pages, clinician
+) -> None:
+    page = pages.new(viewport=TABLET, has_touch=True)
+    fill_login_form(page, clinician.username, PASSWORD)
+    compact = page.get_by_test_id("current-user-compact")
+    expect(compact).to_be_visible()
+    expect(compact).to_contain_text(clinician.get_full_name())
+    expect(compact).to_contain_text("Clinician")
+    # The menu itself is folded behind the toggler, and opens on a tap.
+    nav = page.get_by_test_id("main-nav")
+    expect(nav).to_be_hidden()
+    page.get_by_role("button", name="Toggle navigation").tap()
+    expect(nav.get_by_role("link", name="Patients")).to_be_visible()

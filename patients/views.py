@@ -115,7 +115,15 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         params = base.copy()
         params["sort"] = f"-{key}" if sort == key else key
         direction = "asc" if sort == key else "desc" if sort == f"-{key}" else ""
-        sort_links.append({"label": label, "url": f"?{params.urlencode()}", "dir": direction})
+        sort_links.append(
+            {
+                "label": label,
+                "url": f"?{params.urlencode()}",
+                "dir": direction,
+                # Upright on a tablet the table would scroll sideways; "Registered" matters least.
+                "wide_only": key == "created",
+            }
+        )
     page_params = request.GET.copy()
     page_params.pop("page", None)
     return render(
