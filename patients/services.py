@@ -149,13 +149,54 @@ def patient_create(*, by: User, **fields: Any) -> Patient:
     return patient
 
 
+# The details a reminder is planned from (``scheduling.services._reminder_channels``).
+REMINDER_FIELDS: tuple[str, ...] = (
+    "email",
+    "phone",
+    "remind_by_email",
+    "remind_by_sms",
+    "sms_consent",
+)
+
+
+def _reminder_details_changed(patient: Patient) -> bool:
+    # Compared with the stored row, not with the instance as it came in: the registry form has
+    # already written the new values onto the instance before the service sees it.
+    saved = Patient.objects.filter(pk=patient.pk).values(*REMINDER_FIELDS).first()
+    if saved is None:
+        return False
+    return any(
+        str(saved[name] or "") != str(getattr(patient, name) or "") for name in REMINDER_FIELDS
+    )
+
+
+def _replan_reminders(patient: Patient) -> None:
+    """Re-plan the reminders of the patient's upcoming visits for the details on ``patient``.
+
+    Called before the patient row is saved, in the same transaction, so the appointments are
+    locked before the patient (the order a reschedule takes them in; see
+    ``reminders_replan_for_patient``). An explicit call rather than a signal (STYLE.md).
+    """
+    # Imported here: the schedule depends on the registry (an appointment has a patient), not
+    # the other way round, and a module-level import would make every import of the patient
+    # services load the scheduling app too.
+    from scheduling.services import reminders_replan_for_patient
+
+    reminders_replan_for_patient(patient=patient)
+
+
 @transaction.atomic
 def patient_update(*, patient: Patient, by: User, **fields: Any) -> Patient:
+    """Save registry fields. A change to the reminder details (e-mail, phone, channels)
+    re-plans the reminders of the patient's upcoming visits: fix the contact, and the visit's
+    reminders go out."""
     _check_fields(fields, PATIENT_FIELDS)
     for name, value in fields.items():
         setattr(patient, name, value)
     _check_sms_consent(patient)
     patient.full_clean()
+    if _reminder_details_changed(patient):
+        _replan_reminders(patient)
     patient._change_reason = f"updated by {by}"
     patient.save()
     return patient
@@ -163,7 +204,14 @@ def patient_update(*, patient: Patient, by: User, **fields: Any) -> Patient:
 
 @transaction.atomic
 def patient_archive(*, patient: Patient, by: User) -> Patient:
-    """Hide a patient from the registry. Nothing is deleted; the chart stays readable."""
+    """Hide a patient from the registry. Nothing is deleted; the chart stays readable.
+
+    Appointments and their reminders are left as they are, on purpose. Archiving only hides
+    the patient from search; a booked visit stays on the calendar and can still be checked in,
+    so stopping its reminders silently would make a no-show nobody was told about. When the
+    patient is not coming, front desk cancels the visits (the patient page lists them after
+    archiving), which cancels the reminders with a reason on record.
+    """
     if patient.archived_at is None:
         patient.archived_at = timezone.now()
         patient._change_reason = f"archived by {by}"
@@ -542,5 +590,7 @@ def _set_sms_consent(*, patient: Patient, value: bool, by: User) -> None:
     patient.sms_consent = value
     if not value:
         patient.remind_by_sms = False
+    if _reminder_details_changed(patient):
+        _replan_reminders(patient)
     patient._change_reason = f"SMS consent {'given' if value else 'withdrawn'} (by {by})"
     patient.save(update_fields=["sms_consent", "remind_by_sms", "updated_at"])

@@ -627,24 +627,49 @@ def type_of(error: SchedulingError):
 # --- reminders: the outbox -------------------------------------------------------------------
 
 
+# Skip reasons that only say how the patient can (not) be reached. A change to the patient's
+# reminder details can make such a row sendable again (``reminders_replan_for_patient``); the
+# other reasons (the reminder's time had passed, the visit started) stand whatever the details.
+NO_EMAIL = "No e-mail."
+NO_MOBILE = "No mobile number."
+NO_SMS_CONSENT = "No SMS consent on file."
+NO_REMINDERS = "The patient asked for no reminders."
+CHANNEL_DROPPED = "The patient no longer asks for these."
+CONTACT_SKIP_REASONS = frozenset(
+    {NO_EMAIL, NO_MOBILE, NO_SMS_CONSENT, NO_REMINDERS, CHANNEL_DROPPED}
+)
+BOOKED_LATE = "Booked after this reminder's time."
+CONTACT_CHANGED_LATE = "Contact details changed after this reminder's time."
+# A reminder planned up to a minute after its time still goes out (the claim runs every minute).
+LATE_GRACE = timedelta(minutes=1)
+
+
 def _reminder_channels(patient) -> list[tuple[str, str, str]]:
     """(channel, recipient, skip reason) for each channel the patient asked for."""
     out = []
     if patient.remind_by_email:
-        out.append(
-            (Reminder.Channel.EMAIL, patient.email or "", "" if patient.email else "No e-mail.")
-        )
+        out.append((Reminder.Channel.EMAIL, patient.email or "", "" if patient.email else NO_EMAIL))
     if patient.remind_by_sms:
         phone = str(patient.phone) if patient.phone else ""
         reason = ""
         if not phone:
-            reason = "No mobile number."
+            reason = NO_MOBILE
         elif not patient.sms_consent:
-            reason = "No SMS consent on file."
+            reason = NO_SMS_CONSENT
         out.append((Reminder.Channel.SMS, phone, reason))
     if not out:
-        out.append((Reminder.Channel.EMAIL, "", "The patient asked for no reminders."))
+        out.append((Reminder.Channel.EMAIL, "", NO_REMINDERS))
     return out
+
+
+def _channel_now(channels: list[tuple[str, str, str]], channel: str) -> tuple[str, str]:
+    """(recipient, skip reason) for ``channel`` given ``_reminder_channels``' answer, including
+    a channel the patient no longer asks for."""
+    for name, recipient, reason in channels:
+        if name == channel:
+            return recipient, reason
+    asks_for_none = len(channels) == 1 and channels[0][2] == NO_REMINDERS
+    return "", NO_REMINDERS if asks_for_none else CHANNEL_DROPPED
 
 
 def reminders_plan(*, appointment: Appointment, now: datetime | None = None) -> list[Reminder]:
@@ -679,10 +704,10 @@ def reminders_plan(*, appointment: Appointment, now: datetime | None = None) -> 
             reminder.sent_at = None
             if reason:
                 reminder.status, reminder.skip_reason = Reminder.Status.SKIPPED, reason
-            elif due < now - timedelta(minutes=1):
+            elif due < now - LATE_GRACE:
                 # Booked too late for this reminder (e.g. 48 h before, booked for tomorrow).
                 reminder.status = Reminder.Status.SKIPPED
-                reminder.skip_reason = "Booked after this reminder's time."
+                reminder.skip_reason = BOOKED_LATE
             else:
                 reminder.status, reminder.skip_reason = Reminder.Status.PENDING, ""
             reminder.save()
@@ -692,6 +717,155 @@ def reminders_plan(*, appointment: Appointment, now: datetime | None = None) -> 
             reminder.status = Reminder.Status.CANCELLED
             reminder.save(update_fields=["status", "updated_at"])
     return planned
+
+
+@transaction.atomic
+def reminders_replan_for_patient(*, patient, now: datetime | None = None) -> dict[str, int]:
+    """Bring the outbox of the patient's upcoming visits in line with their reminder details,
+    after front desk changed an address, a channel or the SMS consent; returns counts of what
+    changed ("planned", "skipped", "updated").
+
+    ``patient`` carries the details as they will be saved. Call this *before* saving the
+    patient row: it locks the appointments first, the order ``appointment_reschedule`` takes
+    them in (appointment, then patient), so a contact change and a reschedule of the same
+    patient cannot deadlock. The lock also stops a cancellation committing between the read
+    and the write, which would leave a planned reminder on a cancelled visit (the sender does
+    not look at the appointment's status).
+
+    Only booked visits that have not started: a checked-in patient is here (their reminders
+    were cancelled on arrival), and the other statuses are over. On each of them:
+
+    * a channel the patient now asks for gets its rows (planned, or skipped with the reason,
+      as at booking);
+    * a row skipped only because of the contact details is planned again when the contact is
+      usable and its time has not passed, otherwise it shows the current reason;
+    * a planned row never tried yet whose channel is no longer usable is skipped with the
+      reason, and its recipient follows a changed address.
+
+    This is narrower than ``reminders_plan`` on purpose. That function re-times a visit after a
+    reschedule: it resets attempts, claims and errors on every row not sent, saves whole rows
+    without checking what a worker did meanwhile, and relabels late rows "booked after".
+    A contact change moves no time, so it must keep a row in retry back-off as it is (its
+    attempts, next try and error are what the reminders page shows), must never touch a row
+    sent or claimed by a worker, and writes each row with a conditional UPDATE on the state it
+    read: a row a worker claims between this read and the write is left to the worker, whose
+    ``reminder_send`` re-reads the contact details anyway.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Appointment.objects.select_for_update()
+        .filter(patient_id=patient.pk, status=Appointment.Status.BOOKED, starts_at__gt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    appointments = (
+        Appointment.objects.filter(pk__in=ids)
+        .select_related("type")
+        .prefetch_related("reminders")
+        .order_by("pk")
+    )
+    channels = _reminder_channels(patient)
+    counts = {"planned": 0, "skipped": 0, "updated": 0}
+    for appointment in appointments:
+        rows = {(r.channel, r.offset_hours): r for r in appointment.reminders.all()}
+        offsets = [int(o.total_seconds() // 3600) for o in appointment.type.offsets]
+        # "No reminders" is not a channel: it only labels rows, and is planned as a row of its
+        # own (as at booking) when the visit has none to carry it.
+        chosen = {
+            (channel, hours)
+            for channel, _recipient, reason in channels
+            if reason != NO_REMINDERS or not rows
+            for hours in offsets
+        }
+        for key in sorted(chosen - set(rows)):
+            channel, hours = key
+            recipient, reason = _channel_now(channels, channel)
+            due = appointment.starts_at - timedelta(hours=hours)
+            values = {"send_after": due, **_replanned(due, recipient, reason, now)}
+            row_of = Reminder.objects.filter(
+                appointment=appointment, channel=channel, offset_hours=hours
+            )
+            try:
+                # A savepoint: ``reminder_retry`` re-plans without the appointment lock and
+                # may have inserted this very row; the unique constraint then says so.
+                with transaction.atomic():
+                    Reminder.objects.create(
+                        appointment=appointment, channel=channel, offset_hours=hours, **values
+                    )
+            except IntegrityError:
+                if not row_of.exists():
+                    raise
+                continue
+            counts["planned" if values["status"] == Reminder.Status.PENDING else "skipped"] += 1
+        for key, row in rows.items():
+            recipient, reason = _channel_now(channels, row.channel)
+            if row.status == Reminder.Status.PENDING and row.attempts == 0:
+                expected = {"status": row.status, "attempts": 0, "claim_token__isnull": True}
+                if reason:
+                    changes = {
+                        "status": Reminder.Status.SKIPPED,
+                        "skip_reason": reason,
+                        "recipient": recipient,
+                    }
+                else:
+                    changes = {"recipient": recipient}
+            elif (
+                row.status == Reminder.Status.SKIPPED and row.skip_reason in CONTACT_SKIP_REASONS
+            ) or (
+                # Only ``reminders_plan`` cancels a row of a booked visit: its channel had been
+                # dropped at a reschedule. The patient asks for it again.
+                row.status == Reminder.Status.CANCELLED and key in chosen
+            ):
+                expected = {"status": row.status, "skip_reason": row.skip_reason}
+                if key in chosen:
+                    due = appointment.starts_at - timedelta(hours=row.offset_hours)
+                    changes = _replanned(due, recipient, reason, now)
+                elif reason:
+                    changes = {"skip_reason": reason, "recipient": recipient}
+                else:
+                    continue  # usable, but an offset the visit type no longer has
+            else:
+                # Sent, sending (a worker holds it), failed, retrying after a failure (back-off
+                # kept as it is), or skipped for a reason no contact detail changes.
+                continue
+            if all(getattr(row, name) == value for name, value in changes.items()):
+                continue
+            updated = Reminder.objects.filter(pk=row.pk, **expected).update(
+                updated_at=now, **changes
+            )
+            if not updated:
+                continue  # claimed by a worker meanwhile; ``reminder_send`` re-reads the contact
+            if changes.get("status", row.status) == row.status:
+                counts["updated"] += 1
+            elif changes["status"] == Reminder.Status.PENDING:
+                counts["planned"] += 1
+            else:
+                counts["skipped"] += 1
+    return {name: n for name, n in counts.items() if n}
+
+
+def _replanned(due: datetime, recipient: str, reason: str, now: datetime) -> dict:
+    """A row of a channel the patient asks for, as a contact change leaves it: planned afresh
+    when sendable and not late; otherwise skipped with the reason, keeping its history."""
+    if reason or due < now - LATE_GRACE:
+        return {
+            "status": Reminder.Status.SKIPPED,
+            "skip_reason": reason or CONTACT_CHANGED_LATE,
+            "recipient": recipient,
+            "due_at": due,
+        }
+    return {
+        "status": Reminder.Status.PENDING,
+        "skip_reason": "",
+        "recipient": recipient,
+        "due_at": due,
+        "send_after": due,
+        "attempts": 0,
+        "claim_token": None,
+        "claimed_at": None,
+        "sent_at": None,
+        "last_error": "",
+    }
 
 
 def _cancel_unsent(appointment: Appointment, now: datetime) -> None:
@@ -771,11 +945,9 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
         return "not-claimed"
     # The patient's contact details as they are now, not as they were at booking: a changed
     # address gets the reminder, a withdrawn SMS consent stops it.
-    current = {
-        channel: (recipient, reason)
-        for channel, recipient, reason in _reminder_channels(reminder.appointment.patient)
-    }
-    recipient, reason = current.get(reminder.channel, ("", "The patient no longer asks for these."))
+    recipient, reason = _channel_now(
+        _reminder_channels(reminder.appointment.patient), reminder.channel
+    )
     if reason:
         Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
             status=Reminder.Status.SKIPPED,
@@ -825,7 +997,7 @@ def reminder_retry(*, reminder: Reminder, by: User, now: datetime | None = None)
         raise SchedulingError("The appointment is no longer upcoming.")
     reminders_plan(appointment=reminder.appointment, now=now)
     reminder.refresh_from_db()
-    if reminder.status == Reminder.Status.SKIPPED and reminder.skip_reason.startswith("Booked"):
+    if reminder.status == Reminder.Status.SKIPPED and reminder.skip_reason == BOOKED_LATE:
         Reminder.objects.filter(pk=reminder.pk).update(
             status=Reminder.Status.PENDING, send_after=now, skip_reason=""
         )

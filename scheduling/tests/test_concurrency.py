@@ -4,15 +4,19 @@ constraints each make an overlap impossible."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
+from patients.models import Patient
 from patients.tests.factories import PatientFactory, UserFactory
 from scheduling import services
 from scheduling.models import Appointment
 from scheduling.tests.factories import (
+    AppointmentFactory,
     AppointmentTypeFactory,
     clinician_user,
     full_week_hours,
@@ -104,3 +108,113 @@ def test_the_database_refuses_an_overlap_that_skips_the_service(on_postgres):
         ends_at=start + timedelta(hours=1),
         booked_by=desk,
     )
+
+
+# --- a change of the patient's reminder details against the appointment lifecycle -------------
+
+
+def _in_thread(target, errors: list) -> threading.Thread:
+    def run() -> None:
+        try:
+            target()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _hold_after(name: str, held: threading.Event):
+    """Wrap ``services.<name>`` so the thread calling it signals, then keeps its locks a while."""
+    real = getattr(services, name)
+
+    def slow(*args, **kwargs):
+        held.set()
+        time.sleep(0.7)
+        return real(*args, **kwargs)
+
+    return slow
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_contact_change_and_a_reschedule_of_the_same_patient_do_not_deadlock(on_postgres):
+    from patients import services as patient_services
+
+    patient = PatientFactory(email="")
+    appointment = AppointmentFactory(patient=patient, starts_at=tomorrow_at(10, days=5))
+    desk = UserFactory()
+    held, errors = threading.Event(), []
+
+    # The reschedule holds the appointment and only then asks for the patient row; the contact
+    # change must take them in that order too, or each waits for the other.
+    with mock.patch.object(services, "_lock", _hold_after("_lock", held)):
+        moving = _in_thread(
+            lambda: services.appointment_reschedule(
+                appointment=appointment,
+                starts_at=tomorrow_at(12, days=5),
+                by=desk,
+                allow_outside_hours=True,
+            ),
+            errors,
+        )
+        assert held.wait(10)
+        editing = _in_thread(
+            lambda: patient_services.patient_update(
+                patient=Patient.objects.get(pk=patient.pk), by=desk, email="new@example.org"
+            ),
+            errors,
+        )
+        moving.join(30)
+        editing.join(30)
+
+    assert errors == []
+    appointment.refresh_from_db()
+    assert appointment.starts_at == tomorrow_at(12, days=5)
+    for reminder in appointment.reminders.all():
+        assert (reminder.status, reminder.recipient) == ("pending", "new@example.org")
+        assert reminder.due_at == appointment.starts_at - timedelta(hours=reminder.offset_hours)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_contact_fix_racing_a_cancellation_plans_nothing_on_the_cancelled_visit(on_postgres):
+    from patients import services as patient_services
+
+    patient = PatientFactory(email="")
+    appointment = AppointmentFactory(patient=patient, starts_at=tomorrow_at(10, days=5))
+    desk = UserFactory()
+    held, errors = threading.Event(), []
+
+    real_channels = services._reminder_channels
+
+    def slow_channels(patient):
+        # The contact change has read which visits are booked; it writes only after the
+        # cancellation committed. Without the appointment lock it would plan a reminder for a
+        # visit cancelled meanwhile.
+        time.sleep(1.5)
+        return real_channels(patient)
+
+    with (
+        mock.patch.object(services, "_require_status", _hold_after("_require_status", held)),
+        mock.patch.object(services, "_reminder_channels", slow_channels),
+    ):
+        cancelling = _in_thread(
+            lambda: services.appointment_cancel(appointment=appointment, reason="Ill", by=desk),
+            errors,
+        )
+        assert held.wait(10)
+        editing = _in_thread(
+            lambda: patient_services.patient_update(
+                patient=Patient.objects.get(pk=patient.pk), by=desk, email="new@example.org"
+            ),
+            errors,
+        )
+        cancelling.join(30)
+        editing.join(30)
+
+    assert errors == []
+    assert Patient.objects.get(pk=patient.pk).email == "new@example.org"
+    # The sender does not look at the appointment's status: a planned row here would go out.
+    assert not appointment.reminders.filter(status="pending").exists()
