@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import Patient
+from patients.services import patient_archive
 from patients.tests.factories import PatientFactory
 from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType, Room
@@ -54,7 +56,8 @@ def test_front_desk_registers_an_inquiry_books_a_consultation_and_checks_the_pat
     patient = Patient.objects.get(legal_last_name="Whitfield")
 
     page.get_by_role("link", name="Book appointment").click()
-    expect(page.get_by_label("Patient MRN")).to_have_value(patient.mrn)
+    expect(page.get_by_test_id("chosen-patient")).to_be_visible()
+    expect(page.get_by_test_id("chosen-patient")).to_contain_text(patient.mrn)
     page.get_by_role("combobox", name="Visit type").select_option(label="Consultation")
     page.get_by_role("combobox", name="Clinician").select_option(label=clinician.get_full_name())
     page.get_by_label(re.compile(r"^\s*Date\*?\s*$")).fill(today.isoformat())
@@ -84,6 +87,100 @@ def test_front_desk_registers_an_inquiry_books_a_consultation_and_checks_the_pat
     assert appointment.status == Appointment.Status.CHECKED_IN
     assert appointment.checked_in_by == front_desk
     assert appointment.booked_by == front_desk
+
+
+def test_front_desk_finds_an_existing_patient_by_name_and_books_them_from_the_calendar(
+    page, sign_in, live_server, front_desk, clinician, consultation
+) -> None:
+    margaret = PatientFactory(
+        legal_first_name="Margaret", legal_last_name="Whitfield", preferred_name="Peggy"
+    )
+    walter = PatientFactory(legal_first_name="Walter", legal_last_name="Whitfield")
+    PatientFactory(legal_first_name="Dana", legal_last_name="Okafor")
+    archived = PatientFactory(legal_first_name="Wendy", legal_last_name="Whitfield")
+    patient_archive(patient=archived, by=front_desk)
+    day = timezone.localdate() + timedelta(days=1)
+    sign_in(front_desk)
+    page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={day.isoformat()}")
+    page.get_by_label(f"Book {clinician.get_full_name()} at 10:00").click()
+    expect(page.get_by_label("Time")).to_have_value("10:00")
+
+    # Part of the name: both current Whitfields are offered, with DOB and MRN; Wendy is archived.
+    search = page.get_by_role("combobox", name="Patient")
+    search.fill("whitf")
+    options = page.get_by_role("listbox", name="Matching patients").get_by_role("option")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("Whitfield, Margaret")
+    expect(options.first).to_contain_text("(Peggy)")
+    expect(options.first).to_contain_text(margaret.mrn)
+    expect(options.first).to_contain_text("06/15/1985")
+    expect(options.nth(1)).to_contain_text(walter.mrn)
+
+    # The keyboard: down to Walter, Enter chooses him (and does not book).
+    search.press("ArrowDown")
+    search.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+    chosen = page.get_by_test_id("chosen-patient")
+    expect(chosen).to_contain_text("Whitfield, Walter")
+    expect(search).to_be_hidden()
+    assert not Appointment.objects.exists()
+
+    # Change of mind: the preferred name finds Margaret; a click chooses her.
+    page.get_by_role("button", name="Change").click()
+    expect(search).to_be_focused()
+    search.press_sequentially("peggy")
+    expect(options).to_have_count(1)
+    options.first.click()
+    expect(chosen).to_contain_text("Whitfield, Margaret")
+    expect(chosen).to_contain_text(margaret.mrn)
+
+    # Booking without a visit type: the form comes back, Margaret still chosen.
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    expect(chosen).to_contain_text("Whitfield, Margaret")
+    expect(search).to_be_hidden()
+    page.get_by_role("combobox", name="Visit type").select_option(label="Consultation")
+    page.get_by_role("button", name="Book", exact=True).click()
+
+    expect(page.get_by_test_id("appointment-status")).to_have_text("Booked")
+    appointment = Appointment.objects.get()
+    assert appointment.patient == margaret
+    assert timezone.localtime(appointment.starts_at).hour == 10
+
+
+def test_front_desk_books_a_series_on_a_tablet_by_tapping_the_patient(
+    pages, sign_in, live_server, front_desk, clinician
+) -> None:
+    tablet = pages.new(viewport={"width": 820, "height": 1180}, has_touch=True)
+    Room.objects.create(name="Therapy 1", kind=Room.Kind.THERAPY)
+    full_week_hours(clinician)
+    AppointmentTypeFactory(name="Preparation", room_kind=Room.Kind.THERAPY)
+    patient = PatientFactory(legal_first_name="Margaret", legal_last_name="Whitfield")
+    PatientFactory(legal_first_name="Walter", legal_last_name="Whitfield")
+    sign_in(front_desk, on=tablet)
+    tablet.goto(f"{live_server.url}{reverse('scheduling:series_book')}")
+
+    tablet.get_by_role("combobox", name="Patient").fill("marg whit")
+    option = tablet.get_by_role("listbox", name="Matching patients").get_by_role("option")
+    expect(option).to_have_count(1)
+    box = option.bounding_box()
+    assert box is not None and box["height"] >= 44, "a finger-sized target"
+    option.tap()
+    expect(tablet.get_by_test_id("chosen-patient")).to_contain_text(patient.mrn)
+
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())
+    tablet.get_by_role("combobox", name="Visit type").select_option(label="Preparation")
+    tablet.get_by_role("combobox", name="Clinician").select_option(value=str(clinician.pk))
+    tablet.get_by_label("From").fill(monday.isoformat())
+    tablet.get_by_role("button", name="Preview").tap()
+    expect(tablet.get_by_test_id("series-preview").locator("tbody tr")).to_have_count(6)
+    expect(tablet.get_by_test_id("chosen-patient")).to_contain_text(patient.mrn)
+    tablet.get_by_role("button", name="Book all 6").tap()
+
+    expect(tablet.get_by_role("alert").filter(has_text="Booked 6 visits")).to_be_visible()
+    assert Appointment.objects.filter(patient=patient).count() == 6
 
 
 def test_patient_confirms_from_the_reminder_link_on_a_phone(

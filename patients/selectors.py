@@ -113,6 +113,16 @@ def patients_search(
     return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
+PICK_LIMIT = 8
+
+
+def patients_pick(*, query: str, limit: int = PICK_LIMIT) -> tuple[list[Patient], bool]:
+    """The first ``limit`` current (not archived) patients matching ``query`` by the rules of
+    ``patients_search``, and whether more match: what a patient picker offers. One query."""
+    found = list(patients_search(query=query)[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
 def _search_q(query: str) -> Q:
     matches = Q()
     words = query.lower().split()

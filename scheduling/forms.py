@@ -8,8 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.functional import cached_property
 from phonenumber_field.formfields import PhoneNumberField
 
+from patients.models import Patient
+from patients.selectors import patients_pick, patients_search
 from scheduling import selectors
 from scheduling.models import AppointmentType, Room
 
@@ -37,12 +40,125 @@ class _StartMixin(forms.Form):
         return _aware(self.cleaned_data["date"], self.cleaned_data["time"])
 
 
-class BookingForm(_StartMixin, forms.Form):
-    patient = forms.CharField(
-        label="Patient MRN",
+class PatientPickerForm(forms.Form):
+    """The patient to book for, chosen with the patient picker.
+
+    ``patient`` is the primary key the picker puts in a hidden input; ``patient_search`` is what
+    the user typed in the picker's search box. Typed text, when there is any, wins: the picker
+    empties the box when a patient is chosen, so text is only left over when the user typed and
+    did not pick (or has no JavaScript). Then it is resolved here by the rules of
+    ``patients_search``: an MRN, or a name, date of birth or phone that matches exactly one
+    current patient. Archived patients cannot be booked until they are restored.
+    ``cleaned_data["patient"]`` is the Patient, or None when nothing was given.
+    """
+
+    patient = forms.IntegerField(
         required=False,
-        help_text="Leave empty to register a new inquiry (consultations only).",
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "Choose the patient again.",
+            "min_value": "Choose the patient again.",
+        },
     )
+    patient_search = forms.CharField(label="Patient", required=False, max_length=100)
+
+    patient_required = True
+    patient_help = "Part of the name, the date of birth, the phone number or the MRN."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["patient_search"].help_text = self.patient_help
+        # Shown under the search box when what was typed matches several patients.
+        self.patient_candidates: list[Patient] = []
+        self.patient_candidates_more = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "patient" in self.errors or "patient_search" in self.errors:
+            data.pop("patient", None)
+            return data
+        text = " ".join(data.get("patient_search", "").split())
+        try:
+            if text:
+                data["patient"] = self._patient_from_text(text)
+            elif data.get("patient") is not None:
+                data["patient"] = self._patient_from_pk(data["patient"])
+            else:
+                data["patient"] = None
+        except forms.ValidationError as error:
+            self.add_error("patient_search", error)
+            data["patient"] = None
+            return data
+        if self.patient_required and data["patient"] is None:
+            self.add_error("patient_search", "Choose the patient.")
+        return data
+
+    def _patient_from_pk(self, pk: int) -> Patient:
+        patient = Patient.objects.filter(pk=pk).first()
+        if patient is None:
+            raise forms.ValidationError(
+                "That patient could not be found: search again.", code="unknown"
+            )
+        if patient.is_archived:
+            raise _archived(patient)
+        return patient
+
+    def _patient_from_text(self, text: str) -> Patient:
+        matches, more = patients_pick(query=text)
+        if len(matches) == 1 and not more:
+            return matches[0]
+        if not matches:
+            archived = list(patients_search(query=text, include_archived=True)[:2])
+            if len(archived) == 1:
+                raise _archived(archived[0])
+            raise forms.ValidationError(
+                f"No patient matches “{text}”. Check the spelling, or search by date of birth, "
+                "phone or MRN.",
+                code="unknown",
+            )
+        self.patient_candidates, self.patient_candidates_more = matches, more
+        if more:
+            raise forms.ValidationError(
+                f"More than {len(matches)} patients match “{text}”: type more of the name, or "
+                "the date of birth, phone or MRN.",
+                code="ambiguous",
+            )
+        raise forms.ValidationError(
+            f"{len(matches)} patients match “{text}”: choose one below, or type their MRN.",
+            code="ambiguous",
+        )
+
+    @property
+    def chosen_patient(self) -> Patient | None:
+        """The patient to show as chosen: the one the submitted form resolved to, or the one
+        the page was opened for (``initial["patient"]``, a primary key)."""
+        if self.is_bound:
+            chosen = getattr(self, "cleaned_data", {}).get("patient")
+            return chosen if isinstance(chosen, Patient) else None
+        return self._initial_patient
+
+    @cached_property
+    def _initial_patient(self) -> Patient | None:
+        pk = self.initial.get("patient")
+        return Patient.objects.filter(pk=pk).first() if pk else None
+
+
+def _archived(patient: Patient) -> forms.ValidationError:
+    return forms.ValidationError(
+        f"{patient.display_name} ({patient.mrn}) is archived: restore them on their page "
+        "before booking.",
+        code="archived",
+    )
+
+
+class BookingForm(PatientPickerForm, _StartMixin, forms.Form):
+    patient_required = False
+    patient_help = (
+        "Part of the name, the date of birth, the phone number or the MRN. Leave empty to "
+        "register a new inquiry (consultations only)."
+    )
+
     type = forms.ModelChoiceField(
         queryset=AppointmentType.objects.filter(active=True), label="Visit type"
     )
@@ -58,22 +174,11 @@ class BookingForm(_StartMixin, forms.Form):
     new_phone = PhoneNumberField(label="Phone", required=False)
     new_email = forms.EmailField(label="E-mail", required=False)
 
-    field_order = ["patient", "type", "clinician", "date", "time", "room"]
+    field_order = ["patient", "patient_search", "type", "clinician", "date", "time", "room"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = selectors.clinicians()
-
-    def clean_patient(self):
-        from patients.models import Patient
-
-        mrn = self.cleaned_data["patient"].strip().upper()
-        if not mrn:
-            return None
-        patient = Patient.objects.filter(mrn__iexact=mrn).first()
-        if patient is None:
-            raise forms.ValidationError(f"No patient has the MRN {mrn}.")
-        return patient
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -83,7 +188,8 @@ class BookingForm(_StartMixin, forms.Form):
             type_ = data.get("type")
             if type_ is not None and type_.kind != AppointmentType.Kind.CONSULTATION:
                 self.add_error(
-                    "patient", "Choose the patient; only a consultation can register a new one."
+                    "patient_search",
+                    "Choose the patient; only a consultation can register a new one.",
                 )
                 return data
             for name in ("new_first_name", "new_last_name", "new_date_of_birth"):
@@ -132,8 +238,7 @@ class CancelForm(forms.Form):
         return reason
 
 
-class SeriesForm(forms.Form):
-    patient = forms.CharField(label="Patient MRN")
+class SeriesForm(PatientPickerForm, forms.Form):
     type = forms.ModelChoiceField(
         queryset=AppointmentType.objects.filter(active=True), label="Visit type"
     )
@@ -162,14 +267,6 @@ class SeriesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = selectors.clinicians()
-
-    clean_patient = BookingForm.clean_patient
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not self.errors and data.get("patient") is None:
-            self.add_error("patient", "Choose the patient.")
-        return data
 
     def starts(self) -> list[datetime]:
         from scheduling.services import series_starts

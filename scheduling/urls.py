@@ -12,6 +12,7 @@ urlpatterns = [
     path("arrivals/", views.arrivals, name="arrivals"),
     path("book/", views.appointment_book, name="appointment_book"),
     path("book/series/", views.series_book, name="series_book"),
+    path("book/patients/", views.patient_picker, name="patient_picker"),
     path("next-available/", views.next_available, name="next_available"),
     path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
     path(

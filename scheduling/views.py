@@ -18,14 +18,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from patients.selectors import patients_pick
 from scheduling import forms, links, selectors, services
 from scheduling.models import Appointment, AppointmentType
 
 FRONT_OFFICE = roles.FRONT_OFFICE
+# A single letter matches half the registry; two narrow it enough to be worth a request. A
+# number is an MRN (KAP-000007 may be typed "7"), so it needs no minimum.
+PICKER_MIN_CHARS = 2
+
+
+def _picker_too_short(query: str) -> bool:
+    return len(query) < PICKER_MIN_CHARS and not query.isdigit()
 
 
 def _form_error(form, error: ValidationError) -> None:
@@ -88,8 +97,6 @@ def arrivals(request: HttpRequest) -> HttpResponse:
 
 
 def _booking_initial(request: HttpRequest) -> dict[str, Any]:
-    from patients.models import Patient
-
     initial: dict[str, Any] = {}
     start = request.GET.get("start")
     if start:
@@ -102,11 +109,37 @@ def _booking_initial(request: HttpRequest) -> dict[str, Any]:
     for name in ("clinician", "room", "type"):
         if request.GET.get(name, "").isdigit():
             initial[name] = int(request.GET[name])
+    # "Book appointment" on a patient's page: the picker opens with that patient chosen.
     if request.GET.get("patient", "").isdigit():
-        patient = Patient.objects.filter(pk=int(request.GET["patient"])).first()
-        if patient is not None:
-            initial["patient"] = patient.mrn
+        initial["patient"] = int(request.GET["patient"])
     return initial
+
+
+@require_GET
+@never_cache
+@roles.role_required(FRONT_OFFICE)
+def patient_picker(request: HttpRequest) -> HttpResponse:
+    """The booking forms' patient picker: current patients matching ``q`` (htmx partial).
+
+    The search term travels in the query string, which every log strips (kap_clinic.logs), as
+    for the patient list. Like the patient list, a lookup records no PHI access: it shows the
+    registry line (name, date of birth, MRN), and booking opens nothing of the record.
+    """
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    too_short = _picker_too_short(query)
+    patients, more = [], False
+    if not too_short:
+        patients, more = patients_pick(query=query)
+    return render(
+        request,
+        "scheduling/snippets/patient_picker_results.html",
+        {
+            "patients": patients,
+            "more": more,
+            "query": query,
+            "too_short": too_short,
+        },
+    )
 
 
 @roles.role_required(FRONT_OFFICE)

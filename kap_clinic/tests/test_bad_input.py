@@ -129,7 +129,7 @@ def ledger_form(users):
 TARGETS = [
     Target("patient", "front_desk", patient_form, ("date_of_birth",)),
     Target("phq9", "clinician", phq9_form, tuple(f"item_{n}" for n in range(1, 10))),
-    Target("booking", "front_desk", booking_form, ("date", "time")),
+    Target("booking", "front_desk", booking_form, ("patient", "date", "time")),
     Target("vitals", "clinician", vitals_form, ("systolic", "diastolic", "heart_rate", "spo2")),
     Target("dose", "provider", dose_form, ("weight_kg", "mg_per_kg")),
     Target(

@@ -45,7 +45,7 @@ def booking(ctx: Ctx) -> dict[str, Any]:
     full_week_hours(clinician)
     start = tomorrow_at(10, days=2)
     return {
-        "patient": PatientFactory().mrn,
+        "patient": PatientFactory().pk,
         "type": AppointmentTypeFactory().pk,
         "clinician": clinician.pk,
         "date": start.date().isoformat(),
@@ -71,6 +71,12 @@ MATRIX = {
         Case(method="post", allowed=FRONT_OFFICE),
     ],
     "scheduling:next_available": Case(allowed=FRONT_OFFICE),
+    # The booking forms' patient picker: the same roles as booking. The PHI-in-logs test puts a
+    # patient's name in "q" and runs this lookup.
+    "scheduling:patient_picker": [
+        Case(allowed=FRONT_OFFICE),
+        Case(allowed=FRONT_OFFICE, query={"q": "smith"}),
+    ],
     "scheduling:appointment_detail": Case(allowed=FRONT_OFFICE, kwargs=appointment),
     "scheduling:appointment_reschedule": [
         Case(allowed=FRONT_OFFICE, kwargs=appointment),

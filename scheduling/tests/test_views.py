@@ -101,11 +101,12 @@ def test_booking_form_names_the_conflicting_appointment_and_keeps_the_input(
     patient = PatientFactory()
     response = as_front_desk.post(
         reverse("scheduling:appointment_book"),
-        booking_data(clinic, clinician, tomorrow_at(9, 30), patient=patient.mrn),
+        booking_data(clinic, clinician, tomorrow_at(9, 30), patient_search=patient.mrn),
     )
     page = response.content.decode()
     assert response.status_code == 200
     assert "is already booked" in page and existing.patient.display_name in page
+    assert f'name="patient" value="{patient.pk}"' in page
     assert f'value="{patient.mrn}"' in page
     assert 'data-testid="next-available"' in page
     assert Appointment.objects.count() == 1
@@ -114,7 +115,7 @@ def test_booking_form_names_the_conflicting_appointment_and_keeps_the_input(
 def test_outside_hours_needs_the_book_anyway_box(as_front_desk, clinic, clinician):
     patient = PatientFactory()
     late = tomorrow_at(21)
-    data = booking_data(clinic, clinician, late, patient=patient.mrn)
+    data = booking_data(clinic, clinician, late, patient=patient.pk)
     response = as_front_desk.post(reverse("scheduling:appointment_book"), data)
     assert "does not work" in response.content.decode()
     assert not Appointment.objects.exists()
@@ -139,9 +140,9 @@ def test_new_inquiry_needs_name_birth_date_and_contact(as_front_desk, clinic, cl
 def test_unknown_mrn_is_a_form_error(as_front_desk, clinic, clinician):
     response = as_front_desk.post(
         reverse("scheduling:appointment_book"),
-        booking_data(clinic, clinician, tomorrow_at(10), patient="KAP-999999"),
+        booking_data(clinic, clinician, tomorrow_at(10), patient_search="KAP-999999"),
     )
-    assert "No patient has the MRN KAP-999999" in response.content.decode()
+    assert "No patient matches “KAP-999999”" in response.content.decode()
 
 
 def test_empty_slot_link_prefills_the_booking_form(as_front_desk, clinic, clinician):
@@ -267,7 +268,7 @@ def test_series_preview_then_book_all(as_front_desk, clinic, clinician):
     today = timezone.localdate()
     monday = today + timedelta(days=7 - today.weekday())
     data = {
-        "patient": patient.mrn,
+        "patient": patient.pk,
         "type": dosing.pk,
         "clinician": clinician.pk,
         "first_day": monday.isoformat(),
