@@ -988,21 +988,40 @@ def reminder_send(*, reminder_id: int, token: uuid.UUID, now: datetime | None = 
     return Reminder.Status.SENT
 
 
+@transaction.atomic
 def reminder_retry(*, reminder: Reminder, by: User, now: datetime | None = None) -> Reminder:
-    """Front desk: try a failed reminder again now (after fixing the contact, say)."""
+    """Front desk: try a failed or skipped reminder again now (after fixing the contact, say).
+
+    Only this row changes. Re-planning the whole visit (``reminders_plan``) would also reset
+    the back-off of its other reminders and relabel late ones, and the appointment is locked
+    so a reschedule or cancellation cannot interleave. The row is written with a conditional
+    UPDATE, so a row a worker has meanwhile claimed is left to the worker.
+    """
     now = now or timezone.now()
+    appointment = _locked(reminder.appointment)
+    reminder.refresh_from_db()
     if reminder.status not in (Reminder.Status.FAILED, Reminder.Status.SKIPPED):
         raise SchedulingError("Only failed or skipped reminders can be retried.")
-    if reminder.appointment.starts_at <= now or not reminder.appointment.is_open:
+    if appointment.starts_at <= now or not appointment.is_open:
         raise SchedulingError("The appointment is no longer upcoming.")
-    reminders_plan(appointment=reminder.appointment, now=now)
-    reminder.refresh_from_db()
-    if reminder.status == Reminder.Status.SKIPPED and reminder.skip_reason == BOOKED_LATE:
-        Reminder.objects.filter(pk=reminder.pk).update(
-            status=Reminder.Status.PENDING, send_after=now, skip_reason=""
+    current = {channel: (to, why) for channel, to, why in _reminder_channels(appointment.patient)}
+    recipient, reason = current.get(reminder.channel, ("", "The patient no longer asks for these."))
+    if reason:
+        # Still not sendable: say why on the row (the page shows it) rather than queue a send
+        # that can only be skipped.
+        Reminder.objects.filter(pk=reminder.pk, status=reminder.status).update(
+            status=Reminder.Status.SKIPPED, skip_reason=reason, updated_at=now
         )
-    elif reminder.status == Reminder.Status.PENDING:
-        Reminder.objects.filter(pk=reminder.pk).update(send_after=now)
+    else:
+        Reminder.objects.filter(pk=reminder.pk, status=reminder.status).update(
+            status=Reminder.Status.PENDING,
+            recipient=recipient,
+            send_after=now,
+            attempts=0,
+            skip_reason="",
+            claim_token=None,
+            updated_at=now,
+        )
     reminder.refresh_from_db()
     logger.info("reminder %s retried by user %s", reminder.pk, by.pk)
     return reminder

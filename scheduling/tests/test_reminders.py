@@ -247,6 +247,39 @@ def test_front_desk_retry_puts_a_failed_reminder_back_in_the_queue():
     assert reminder.status == "pending" and reminder.send_after <= timezone.now()
 
 
+def test_retrying_one_reminder_leaves_the_visits_other_reminders_as_they_are():
+    appointment = AppointmentFactory(starts_at=tomorrow_at(10, days=5))
+    failed = appointment.reminders.get(offset_hours=2)
+    backing_off = appointment.reminders.get(offset_hours=48)
+    later = timezone.now() + timedelta(minutes=15)
+    Reminder.objects.filter(pk=failed.pk).update(status="failed", attempts=5, last_error="boom")
+    Reminder.objects.filter(pk=backing_off.pk).update(
+        attempts=2, send_after=later, last_error="SMTPServerDisconnected"
+    )
+    services.reminder_retry(reminder=failed, by=appointment.booked_by)
+    backing_off.refresh_from_db()
+    assert (backing_off.status, backing_off.attempts) == ("pending", 2)
+    assert backing_off.send_after == later
+
+
+def test_retrying_a_reminder_with_no_usable_contact_keeps_it_skipped_and_says_why():
+    appointment = AppointmentFactory(
+        patient=PatientFactory(email="", remind_by_email=True), starts_at=tomorrow_at(10, days=5)
+    )
+    reminder = appointment.reminders.get(offset_hours=2)
+    assert reminder.status == "skipped"
+    reminder = services.reminder_retry(reminder=reminder, by=appointment.booked_by)
+    assert (reminder.status, reminder.skip_reason) == ("skipped", "No e-mail.")
+
+
+def test_a_reminder_being_sent_cannot_be_retried():
+    appointment = AppointmentFactory(starts_at=tomorrow_at(10, days=5))
+    reminder = appointment.reminders.get(offset_hours=2)
+    Reminder.objects.filter(pk=reminder.pk).update(status="sending")
+    with pytest.raises(services.SchedulingError, match="Only failed or skipped"):
+        services.reminder_retry(reminder=reminder, by=appointment.booked_by)
+
+
 def test_reminders_use_the_contact_details_at_sending_time():
     appointment = AppointmentFactory(starts_at=tomorrow_at(10, days=5))
     make_due(appointment)
