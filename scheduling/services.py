@@ -277,6 +277,12 @@ def appointment_book(
     from patients.services import patient_set_status
 
     now = now or timezone.now()
+    if patient.is_archived:
+        # The booking forms refuse too; here so the admin, the series and any later caller do.
+        raise SchedulingError(
+            f"{patient.display_name} ({patient.mrn}) is archived: restore them on their page "
+            "before booking."
+        )
     check_provider_role(type=type, clinician=clinician)
     slot = _prepare_slot(
         patient_id=patient.pk,

@@ -62,6 +62,15 @@ def test_booking_sets_end_from_duration_and_picks_a_free_room(setup):
     assert second.room == setup["rooms"][1]
 
 
+def test_an_archived_patient_cannot_be_booked_whatever_the_caller(setup):
+    from patients.services import patient_archive
+
+    patient = patient_archive(patient=PatientFactory(), by=setup["desk"])
+    with pytest.raises(services.SchedulingError, match="is archived: restore them"):
+        book(setup, patient=patient)
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_clinician_conflict_is_refused_naming_the_other_appointment(setup):
     first = book(setup)
     with pytest.raises(services.BookingConflict) as caught:
