@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import client_ip, record_access
+from kap_clinic.redirects import next_path
 from patients import chart, contraindications, forms, instruments, selectors, services
 from patients.models import (
     Consent,
@@ -397,6 +398,8 @@ def measure_create(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         intake = selectors.intake_for_user(user=request.user, pk=intake_pk)
         if intake.patient_id != patient.pk or intake.is_signed:
             intake = None
+    # Where the clinician came from (the dosing session's "Record now"), if it is a page here.
+    back = next_path(request)
     form = forms.MeasureForm(request.POST or None, code=code)
     if request.method == "POST" and form.is_valid():
         try:
@@ -421,13 +424,21 @@ def measure_create(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                     "Suicide risk flagged: the chart shows a banner until a clinician "
                     "acknowledges it.",
                 )
+            if back:
+                return redirect(back)
             if intake is not None:
                 return redirect("patients:intake_edit", pk=intake.pk)
             return redirect("patients:measure_detail", pk=measure.pk)
     return render(
         request,
         "patients/measure_create.html",
-        {"form": form, "patient": patient, "instrument": form.instrument, "intake": intake},
+        {
+            "form": form,
+            "patient": patient,
+            "instrument": form.instrument,
+            "intake": intake,
+            "next": back,
+        },
     )
 
 

@@ -6,6 +6,7 @@ pages serve front desk and clinicians.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -229,6 +230,27 @@ def patient_appointments(patient: Any, *, limit: int = 20) -> list[Appointment]:
     upcoming = list(qs.filter(starts_at__gte=now).order_by("starts_at")[:limit])
     past = list(qs.filter(starts_at__lt=now).order_by("-starts_at")[:limit])
     return upcoming + past
+
+
+def patient_upcoming(
+    patient: Any,
+    *,
+    kinds: Iterable[str] | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> list[Appointment]:
+    """The patient's visits still to come and still on (booked or checked in), soonest first;
+    only those of the given ``AppointmentType.Kind``s when ``kinds`` is given. A visit under way
+    (not yet ended) still counts: the patient is in the chair."""
+    now = now or timezone.now()
+    qs = Appointment.objects.filter(
+        patient_id=patient.pk,
+        ends_at__gt=now,
+        status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
+    )
+    if kinds is not None:
+        qs = qs.filter(type__kind__in=list(kinds))
+    return list(qs.select_related("type", "clinician", "room").order_by("starts_at", "id")[:limit])
 
 
 def patient_confirmations(appointment: Appointment) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from patients import instruments
 from patients import selectors as patient_selectors
 from patients.models import MeasureResult
 from scheduling import selectors as scheduling_selectors
+from scheduling.models import Appointment, AppointmentType
 from sessions import vitals as vital_rules
 from sessions.models import (
     DosingSession,
@@ -323,10 +324,24 @@ def pending_holds() -> list[VitalReading]:
     return [r for r in readings if r.is_hold]
 
 
+# The booked visits a course's "next appointments" lists: its dosing sessions and the
+# integration visits after them (DESIGN.md, steps 6 and 7).
+COURSE_VISIT_KINDS = (AppointmentType.Kind.DOSING, AppointmentType.Kind.INTEGRATION)
+
+
+@dataclass(frozen=True)
+class CourseVisit:
+    """A booked visit, with the planned dosing session it belongs to when one is linked."""
+
+    appointment: Appointment
+    session: DosingSession | None = None
+
+
 def treatment_for_chart(patient) -> list[TreatmentCourse]:
-    """Courses with their sessions and follow-ups, in a fixed number of queries however many
-    sessions there are."""
-    sessions = DosingSession.objects.select_related("lot").prefetch_related(
+    """Courses with their sessions (each with its booked visit), follow-ups and the patient's
+    next booked dosing and integration visits, in a fixed number of queries however many
+    sessions and appointments there are."""
+    sessions = DosingSession.objects.select_related("lot", "appointment").prefetch_related(
         Prefetch("follow_ups", queryset=IntegrationFollowUp.objects.order_by("held_at"))
     )
     courses = list(
@@ -335,7 +350,13 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
         .prefetch_related(Prefetch("sessions", queryset=sessions))
         .annotate(completed=Count("sessions", filter=Q(sessions__status=Status.COMPLETED)))
     )
+    if not courses:
+        return courses
     now = timezone.now()
+    visits = scheduling_selectors.patient_upcoming(patient, kinds=COURSE_VISIT_KINDS, now=now)
+    session_of = {
+        s.appointment_id: s for c in courses for s in c.sessions.all() if s.appointment_id
+    }
     for course in courses:
         course.session_rows = [
             (s, integration_status(s, list(s.follow_ups.all()), now)) for s in course.sessions.all()
@@ -343,7 +364,15 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
         course.cumulative_mg = sum(
             (s.total_mg for s in course.sessions.all() if s.total_mg), Decimal("0.0")
         )
+        # A visit linked to a session belongs to that session's course; the others (integration
+        # visits, dosing visits not planned yet) to the course under way, not to a finished one.
         course.upcoming = [
-            s for s in course.sessions.all() if s.status == Status.PLANNED and s.scheduled_for > now
+            CourseVisit(a, session_of.get(a.pk))
+            for a in visits
+            if (
+                session_of[a.pk].course_id == course.pk
+                if a.pk in session_of
+                else course.status == TreatmentCourse.Status.ACTIVE
+            )
         ]
     return courses

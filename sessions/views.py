@@ -97,6 +97,8 @@ def _session_context(request: HttpRequest, session: DosingSession, **bound: Any)
         "next_due": selectors.next_reading_due(session, readings),
         "open_alerts": _open_alerts(session, readings),
         "checklist": checklist,
+        # Forms on other pages opened from here ("Record now") come back to the checklist.
+        "checklist_return": _session_url(session, "checklist"),
         "checklist_complete": all(item.done for item in checklist),
         "holds": [r for r in readings if r.needs_acknowledgement],
         "events": session.adverse_events.select_related("recorded_by"),
@@ -149,9 +151,13 @@ def _session(request: HttpRequest, pk: int) -> DosingSession:
     return session
 
 
-def _back(session: DosingSession, anchor: str = "") -> HttpResponse:
+def _session_url(session: DosingSession, anchor: str = "") -> str:
     url = reverse("sessions:session_detail", kwargs={"pk": session.pk})
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _back(session: DosingSession, anchor: str = "") -> HttpResponse:
+    return redirect(_session_url(session, anchor))
 
 
 @clinical

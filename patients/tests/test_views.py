@@ -659,3 +659,53 @@ def test_entering_a_baseline_measure_saves_the_draft_first(as_clinician, clinici
     url = reverse("patients:measure_create", args=[intake.patient_id, "pcl5"])
     assert response["Location"] == f"{url}?intake={intake.pk}"
     assert Intake.objects.get(pk=intake.pk).diagnoses == "Typed before leaving"
+
+
+# --- a measure opened from another page goes back there (``next``) ----------------------------
+
+
+def test_measure_with_a_next_page_returns_there(as_clinician) -> None:
+    patient = PatientFactory()
+    url = reverse("patients:measure_create", args=[patient.pk, "phq9"])
+    back = reverse("patients:chart", args=[patient.pk]) + "#measures"
+    response = as_clinician.post(url, {**phq9_post([1] * 8 + [0]), "next": back})
+    assert response["Location"] == back
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/sessions/1/",
+        "//evil.example/sessions/1/",
+        "/\\evil.example/sessions/1/",
+        "https:/evil.example/",
+        "javascript:alert(1)",
+        "http://testserver/patients/",  # this host, but a full address: only paths are accepted
+        "/no/such/page/",
+        "patients/",
+    ],
+)
+def test_measure_ignores_a_next_that_is_not_a_page_of_this_site(as_clinician, target) -> None:
+    patient = PatientFactory()
+    url = reverse("patients:measure_create", args=[patient.pk, "phq9"])
+    form = as_clinician.get(url, {"next": target}).content.decode()
+    assert 'name="next"' not in form
+    assert (
+        f'data-testid="measure-cancel" href="{reverse("patients:chart", args=[patient.pk])}"'
+        in (form)
+    )
+    response = as_clinician.post(url, {**phq9_post([1] * 8 + [0]), "next": target})
+    measure = MeasureResult.objects.get(patient=patient)
+    assert response["Location"] == reverse("patients:measure_detail", args=[measure.pk])
+
+
+def test_baseline_measure_for_the_intake_still_returns_to_the_intake(
+    as_clinician, clinician
+) -> None:
+    intake = make_intake(PatientFactory(), by=clinician, complete=False)
+    url = reverse("patients:measure_create", args=[intake.patient_id, "phq9"])
+    form = as_clinician.get(url, {"intake": intake.pk}).content.decode()
+    assert f'<input type="hidden" name="intake" value="{intake.pk}">' in form
+    response = as_clinician.post(url, {**phq9_post([1] * 8 + [0]), "intake": intake.pk})
+    assert response["Location"] == reverse("patients:intake_edit", args=[intake.pk])
+    assert intake.measures.get().code == "phq9"

@@ -18,6 +18,9 @@ from patients.tests.factories import (
     make_intake,
     make_measure,
 )
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentType, Room
+from scheduling.tests.factories import AppointmentTypeFactory, RoomFactory
 from sessions import services
 from sessions.models import DosingProtocol, DosingSession, Lot, TreatmentCourse
 
@@ -109,3 +112,35 @@ def dose(
         by=kw.pop("recorded_by", by),
         **kw,
     )
+
+
+VISIT_ROOMS = {
+    AppointmentType.Kind.DOSING: Room.Kind.INFUSION,
+    AppointmentType.Kind.INTEGRATION: Room.Kind.THERAPY,
+    AppointmentType.Kind.CONSULTATION: Room.Kind.CONSULT,
+}
+
+
+def book_visit(
+    patient: Patient, *, by: User, starts_at: dt.datetime, kind: str = "dosing"
+) -> Appointment:
+    """A booked visit of ``kind`` through the scheduling service (one room per kind)."""
+    room_kind = VISIT_ROOMS[kind]
+    RoomFactory(name=f"Test {room_kind}", kind=room_kind)
+    visit_type = AppointmentTypeFactory(
+        name=f"Test {kind}", kind=kind, duration_minutes=60, room_kind=room_kind
+    )
+    return scheduling_services.appointment_book(
+        patient=patient,
+        type=visit_type,
+        clinician=by,
+        starts_at=starts_at,
+        by=by,
+        allow_outside_hours=True,
+    )
+
+
+def plan_booked_session(course: TreatmentCourse, *, by: User, starts_at: dt.datetime):
+    """A dosing visit booked and a session planned on it."""
+    visit = book_visit(course.patient, by=by, starts_at=starts_at)
+    return services.session_plan(course=course, appointment=visit, by=by)

@@ -16,7 +16,15 @@ from patients.chart import chart_sections
 from patients.tests.factories import CSSRS_NONE, PHQ9_MODERATE, make_measure
 from sessions import panels, services, urls
 from sessions.models import DosingSession
-from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare
+from sessions.tests.factories import (
+    book_visit,
+    dose,
+    make_course,
+    make_lot,
+    make_session,
+    plan_booked_session,
+    prepare,
+)
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -275,19 +283,32 @@ def test_chart_treatment_section_has_the_same_query_count_for_1_or_20_sessions(
 ) -> None:
     counts = []
     for n in (1, 20):
-        course = make_course(by=clinician, planned=20)
+        course = make_course(by=clinician, planned=40)
         lot = make_lot(by=provider, number=f"Q{n}")
         for i in range(n):
             session = make_session(by=clinician, course=course)
             if i == 0:
                 dose(prepare(session, by=clinician), by=clinician, lot=lot, provider=provider)
+        # As many booked visits again: dosing visits with a session planned on each, and
+        # integration visits.
+        for i in range(n):
+            at = timezone.now() + dt.timedelta(days=1 + i, hours=n)
+            plan_booked_session(course, by=clinician, starts_at=at)
+            book_visit(
+                course.patient,
+                by=provider,
+                starts_at=at + dt.timedelta(hours=2),
+                kind="integration",
+            )
         with CaptureQueriesContext(connection) as queries:
             html = _chart_section_html(rf, clinician, course.patient)
-        assert html.count("sessions/") >= n
+        assert html.count("sessions/") >= 2 * n
+        assert html.count('data-testid="session-visit"') == n
+        assert html.count('data-testid="upcoming-visit"') == min(2 * n, 20)
         counts.append(len(queries))
         with CaptureQueriesContext(connection) as queries:
             panels.chart_treatment(None, course.patient)
-        assert len(queries) == 3  # courses, sessions, follow-ups
+        assert len(queries) == 4  # courses, sessions with their visits, follow-ups, next visits
     assert counts[0] == counts[1]
 
 
@@ -295,13 +316,22 @@ def test_chart_page_keeps_its_query_count_with_1_or_20_sessions(as_clinician, cl
     counts = []
     as_clinician.get(reverse("home"))  # the sign-in session is saved on the first request
     for n in (1, 20):
-        course = make_course(by=clinician, planned=20)
-        for _ in range(n):
+        course = make_course(by=clinician, planned=40)
+        for i in range(n):
             make_session(by=clinician, course=course)
+            at = timezone.now() + dt.timedelta(days=1 + i, hours=n)
+            plan_booked_session(course, by=clinician, starts_at=at)
+            book_visit(
+                course.patient,
+                by=clinician,
+                starts_at=at + dt.timedelta(hours=2),
+                kind="integration",
+            )
         with CaptureQueriesContext(connection) as queries:
             response = as_clinician.get(reverse("patients:chart", args=[course.patient_id]))
         assert response.status_code == 200
-        assert page(response).count('href="/sessions/') >= n
+        assert page(response).count('href="/sessions/') >= 2 * n
+        assert page(response).count('data-testid="upcoming-visit"') == min(2 * n, 20)
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
