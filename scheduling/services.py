@@ -385,6 +385,10 @@ def appointment_reschedule(
     locked._change_reason = f"rescheduled by {by}"
     _save_guarded(locked)
     reminders_plan(appointment=locked, now=now)
+    # Imported here: the treatment record builds on the schedule, not the other way round.
+    from sessions.services import session_follow_appointment
+
+    session_follow_appointment(appointment=locked, by=by)
     return locked
 
 

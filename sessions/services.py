@@ -136,6 +136,26 @@ def session_plan(
     )
 
 
+def session_follow_appointment(*, appointment: Appointment, by: User) -> DosingSession | None:
+    """A planned session takes its booked visit's new time when the visit is rescheduled.
+
+    The checklist decides which PHQ-9 and C-SSRS are "today's" from the session's time, so a
+    session left on the old day would not see the screens recorded at the chair. Called by the
+    reschedule inside its transaction; a session already under way keeps its record as it is.
+    """
+    session = (
+        DosingSession.objects.select_for_update()
+        .filter(appointment=appointment, status=Status.PLANNED)
+        .first()
+    )
+    if session is None or session.scheduled_for == appointment.starts_at:
+        return session
+    session.scheduled_for = appointment.starts_at
+    session._change_reason = f"visit rescheduled by {by}"
+    session.save(update_fields=["scheduled_for"])
+    return session
+
+
 # --- preparation checklist -------------------------------------------------------------------
 
 CHECKLIST_FIELDS = (

@@ -177,3 +177,26 @@ def test_non_clinical_roles_get_403_on_a_course_with_booked_visits(
     course, first = course_with_visits["course"], course_with_visits["first"]
     assert client.get(reverse("sessions:course_detail", args=[course.pk])).status_code == 403
     assert client.get(reverse("sessions:session_detail", args=[first.pk])).status_code == 403
+
+
+def test_rescheduling_a_booked_dosing_visit_moves_its_planned_session_and_todays_screens(
+    clinician,
+) -> None:
+    from patients.tests.factories import PHQ9_MODERATE, make_measure
+    from sessions import selectors
+
+    course = make_course(by=clinician)
+    session = plan_booked_session(course, by=clinician, starts_at=tomorrow_at(10))
+    moved_to = tomorrow_at(11, days=2)
+    scheduling_services.appointment_reschedule(
+        appointment=session.appointment, starts_at=moved_to, by=clinician, allow_outside_hours=True
+    )
+    session.refresh_from_db()
+    assert session.scheduled_for == moved_to
+    assert session.history.first().history_change_reason.startswith("visit rescheduled by")
+
+    # At the chair on the new day, the PHQ-9 taken that morning is "today's".
+    with time_machine.travel(moved_to - dt.timedelta(hours=1)):
+        make_measure(course.patient, "phq9", PHQ9_MODERATE, by=clinician)
+        items = {item.key: item for item in selectors.checklist_items(session)}
+    assert items["phq9"].done
