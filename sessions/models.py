@@ -299,6 +299,12 @@ class DosingSession(models.Model):
         return self.dose_started_at is not None
 
     @property
+    def is_today(self) -> bool:
+        """The session's day is today in the clinic's zone: the checklist's "today's" screens
+        are the ones taken on this day."""
+        return timezone.localdate(self.scheduled_for) == timezone.localdate()
+
+    @property
     def phase(self) -> str:
         """The vitals phase a reading taken now belongs to."""
         if self.dose_started_at is None:

@@ -119,3 +119,14 @@ def test_follow_up_form_has_a_way_back_to_the_session(as_clinician, clinician) -
     response = as_clinician.get(reverse("sessions:follow_up_create", args=[session.pk]))
     session_url = reverse("sessions:session_detail", args=[session.pk])
     assert f'href="{session_url}#integration"' in page(response)
+
+
+def test_a_session_on_another_day_offers_no_record_now(clinician) -> None:
+    # A screen taken today would not count for a session on Friday: no button that misleads.
+    session = make_session(by=clinician)
+    DosingSession.objects.filter(pk=session.pk).update(
+        scheduled_for=timezone.now() + dt.timedelta(days=3)
+    )
+    html = page(client_for(clinician).get(reverse("sessions:session_detail", args=[session.pk])))
+    assert 'data-testid="record-phq9"' not in html
+    assert 'data-testid="record-phq9-later"' in html
