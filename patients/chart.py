@@ -24,16 +24,25 @@ Register from your app's ``AppConfig.ready()``::
 ``context(request, patient)`` returns the template's context (the page adds ``patient`` and
 ``section``; query by ``patient.pk``). It runs only for users with one of ``roles``; returning
 ``None`` hides the section for that request. Sections render in ``order``, lower first. On the
-chart this app uses intake 10, eligibility 15, measures 20, consent 30; treatment (sessions)
-40, appointments (scheduling) 50 and the access log (audit) 90 follow. Registering the same
-``key`` again replaces the earlier entry, so a module imported twice does no harm.
+chart this app uses intake 10, eligibility 15, measures 20, outcomes 25, consent 30; treatment
+(sessions) 40, appointments (scheduling) 50 and the access log (audit) 90 follow. Registering
+the same ``key`` again replaces the earlier entry, so a module imported twice does no harm.
 Keep each ``context`` to a constant number of queries: the chart is opened all day.
+
+A third registry adds **markers to the outcome charts** (PHQ-9, GAD-7, PCL-5 over time, on the
+chart and the measures page) — ``register_outcome_markers``, e.g. the sessions app's dosing
+days::
+
+    register_outcome_markers(key="dosing", markers=panels.outcome_markers)
+
+``markers(patient)`` returns ``OutcomeMarker``s (a time and a short label), in one query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -54,8 +63,19 @@ class Section:
     roles: frozenset[str]
 
 
+@dataclass(frozen=True)
+class OutcomeMarker:
+    """An event drawn on the outcome charts as a vertical line, e.g. a dose."""
+
+    at: datetime
+    label: str
+
+
+OutcomeMarkers = Callable[[Any], Iterable[OutcomeMarker]]
+
 _CHART: dict[str, Section] = {}
 _FRONT_DESK: dict[str, Section] = {}
+_OUTCOME_MARKERS: dict[str, OutcomeMarkers] = {}
 
 
 def _register(
@@ -151,7 +171,20 @@ def front_desk_sections(request: HttpRequest, patient: Any) -> list[dict[str, An
     return _render(_FRONT_DESK, request, patient)
 
 
+def register_outcome_markers(*, key: str, markers: OutcomeMarkers) -> None:
+    """Add (or replace) a source of markers for the outcome charts. They are shown only where
+    the outcome charts are, which only clinical roles see."""
+    _OUTCOME_MARKERS[key] = markers
+
+
+def outcome_markers(patient: Any) -> list[OutcomeMarker]:
+    """Every registered source's markers for the patient, oldest first."""
+    found = [marker for markers in _OUTCOME_MARKERS.values() for marker in markers(patient)]
+    return sorted(found, key=lambda marker: marker.at)
+
+
 def unregister(key: str) -> None:
-    """Remove a section from both pages (tests)."""
+    """Remove a section from both pages, or a source of outcome markers (tests)."""
     _CHART.pop(key, None)
     _FRONT_DESK.pop(key, None)
+    _OUTCOME_MARKERS.pop(key, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 
 PHQ9 = "phq9"
@@ -248,6 +249,9 @@ _PHQ9_ITEM9 = 8
 
 _PHQ9_REMISSION_BELOW = 5
 
+# The measures followed over a course (DESIGN.md, "one patient's path", step 8: outcomes).
+OUTCOME_MEASURES = (PHQ9, GAD7, PCL5)
+
 
 def score(code: str, answers: object) -> Score:
     """Score one completed measure.
@@ -291,6 +295,82 @@ def phq9_response(baseline_total: int, current_total: int) -> bool:
 def phq9_remission(total: int) -> bool:
     """Remission: PHQ-9 total below 5, i.e. back in the "minimal" band (Kroenke 2001)."""
     return _phq9_total(total, "PHQ-9 total") < _PHQ9_REMISSION_BELOW
+
+
+@dataclass(frozen=True)
+class Band:
+    """One severity band, ``low`` to ``high`` inclusive."""
+
+    low: int
+    high: int
+    label: str
+
+
+def bands(code: str) -> tuple[Band, ...]:
+    """The severity bands of a summed measure, lowest first; () for one without bands."""
+    out = []
+    low = 0
+    for upper, label in _BANDS.get(code, ()):
+        out.append(Band(low=low, high=upper, label=label))
+        low = upper + 1
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one measure moved from its baseline to its latest total.
+
+    ``latest`` is None while there is no result after the baseline; every comparison is None
+    then, because one result says nothing about change. ``response`` and ``remission`` are
+    defined for the PHQ-9 only (DESIGN.md) and are None for the others.
+    """
+
+    code: str
+    baseline: int
+    latest: int | None
+    change: int | None  # latest - baseline; a fall (negative) is better on all three measures
+    percent_change: Decimal | None  # None also when the baseline is 0: no percentage of 0
+    response: bool | None
+    remission: bool | None
+
+
+def outcome(code: str, baseline: int, latest: int | None) -> Outcome:
+    """Compare a measure's latest total with its baseline (which result is the baseline is the
+    caller's choice: ``patients.selectors.outcomes_for_chart``)."""
+    if code not in OUTCOME_MEASURES:
+        known = ", ".join(OUTCOME_MEASURES)
+        raise ValueError(f"Outcomes are followed for {known}, not {code!r}.")
+    name = INSTRUMENTS[code].name
+    baseline = _checked_total(code, baseline, f"baseline {name} total")
+    if latest is None:
+        return Outcome(code, baseline, None, None, None, None, None)
+    latest = _checked_total(code, latest, f"latest {name} total")
+    response = remission = None
+    if code == PHQ9:
+        response = phq9_response(baseline, latest)
+        remission = phq9_remission(latest)
+    return Outcome(
+        code=code,
+        baseline=baseline,
+        latest=latest,
+        change=latest - baseline,
+        percent_change=percent_change(baseline, latest),
+        response=response,
+        remission=remission,
+    )
+
+
+def percent_change(baseline: int, latest: int) -> Decimal | None:
+    """Change from baseline in percent, to one decimal, cut toward zero; None from a baseline
+    of 0.
+
+    Cut, not rounded: shown beside the PHQ-9 response (a fall of at least 50 %), a fall of
+    49.96 % must not read "-50.0 %" next to "not met". Integer arithmetic for the same reason.
+    """
+    if baseline == 0:
+        return None
+    tenths = abs(latest - baseline) * 1000 // baseline
+    return Decimal(-tenths if latest < baseline else tenths).scaleb(-1)
 
 
 def _validated_items(instrument: Instrument, answers: object) -> list[int]:
@@ -414,10 +494,18 @@ def _validated_cssrs(answers: object) -> dict[str, bool | None]:
 
 
 def _phq9_total(total: object, what: str) -> int:
+    return _checked_total(PHQ9, total, what)
+
+
+def _checked_total(code: str, total: object, what: str) -> int:
+    instrument = INSTRUMENTS[code]
     if not isinstance(total, int) or isinstance(total, bool):
         raise ValueError(f"The {what} must be a whole number, got {_describe(total)}.")
-    if not 0 <= total <= _PHQ9_MAX:
-        raise ValueError(f"The {what} is {total}; PHQ-9 totals range from 0 to {_PHQ9_MAX}.")
+    if instrument.max_total is None or not 0 <= total <= instrument.max_total:
+        raise ValueError(
+            f"The {what} is {total}; {instrument.name} totals range from 0 to "
+            f"{instrument.max_total}."
+        )
     return total
 
 

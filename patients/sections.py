@@ -1,11 +1,13 @@
 """This app's own sections of the chart, registered through ``patients.chart`` like any
-other app's (intake 10, eligibility 15, measures 20, consent 30)."""
+other app's (intake 10, eligibility 15, measures 20, outcomes 25, consent 30)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import formats, timezone
 
 from kap_clinic import roles
 from patients import chart, instruments, selectors, services
@@ -49,6 +51,60 @@ def measures_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     }
 
 
+def outcomes(patient: Patient) -> dict[str, Any] | None:
+    """PHQ-9, GAD-7 and PCL-5 over time: the table rows, the markers registered by other
+    apps (dosing days) and the data the charts are drawn from (``static/js/outcomes.js``,
+    passed with ``json_script``). None when the patient has none of these results."""
+    rows = selectors.outcomes_for_chart(patient)
+    if not any(row.results for row in rows):
+        return None
+    markers = chart.outcome_markers(patient)
+    # A line needs two points; with fewer the table says it all.
+    charted = [row for row in rows if len(row.results) >= 2]
+    return {
+        "rows": rows,
+        "markers": markers,
+        "charted": charted,
+        "chart_data": {
+            "timeZone": settings.TIME_ZONE,
+            "charts": [_chart_series(row) for row in charted],
+            "markers": [{"x": _ms(m.at), "label": m.label} for m in markers],
+        },
+    }
+
+
+def _chart_series(row: selectors.OutcomeRow) -> dict[str, Any]:
+    return {
+        "code": row.instrument.code,
+        "name": row.instrument.name,
+        "max": row.instrument.max_total,
+        "bands": [{"low": b.low, "high": b.high, "label": b.label} for b in row.bands],
+        "points": [
+            {
+                "x": _ms(m.taken_at),
+                "y": m.total,
+                "baseline": m is row.baseline,
+                "label": f"{_day(m.taken_at)}: {m.result_label}"
+                + (" (baseline)" if m is row.baseline else ""),
+            }
+            for m in row.results
+        ],
+    }
+
+
+def _ms(at: Any) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _day(at: Any) -> str:
+    return formats.date_format(timezone.localtime(at), "M j, Y")
+
+
+def outcomes_context(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
+    found = outcomes(patient)
+    return None if found is None else {"outcomes": found}
+
+
 def consent_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     document = services.current_consent_document()
     current = selectors.consent_current(patient)
@@ -80,6 +136,13 @@ def register() -> None:
         template="patients/snippets/chart_measures.html",
         context=measures_context,
         order=20,
+    )
+    chart.register_section(
+        key="outcomes",
+        title="Outcomes",
+        template="patients/snippets/chart_outcomes.html",
+        context=outcomes_context,
+        order=25,
     )
     chart.register_section(
         key="consent",

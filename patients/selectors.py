@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
@@ -295,6 +295,69 @@ def active_flags(patient: Patient) -> list[ChartFlag]:
 
 def measures_for_chart(patient: Patient) -> QuerySet[MeasureResult]:
     return MeasureResult.objects.filter(patient_id=patient.pk).select_related("entered_by")
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One measure followed over time (DESIGN.md, step 8): its results and how the latest
+    compares with the baseline."""
+
+    instrument: instruments.Instrument
+    results: list[MeasureResult]  # oldest first
+    baseline: MeasureResult | None  # None: no result yet
+    baseline_from_intake: bool
+    latest: MeasureResult | None  # None until there is a result after the baseline
+    outcome: instruments.Outcome | None
+    bands: tuple[instruments.Band, ...]
+
+
+def outcomes_for_chart(patient: Patient) -> list[OutcomeRow]:
+    """PHQ-9, GAD-7 and PCL-5 results over time with baseline, latest and the change between
+    them (``instruments.outcome``). One query however many results. Clinical content."""
+    results = list(
+        MeasureResult.objects.filter(patient_id=patient.pk, code__in=instruments.OUTCOME_MEASURES)
+        .annotate(intake_started=F("intake__created_at"))
+        .order_by("taken_at", "id")
+    )
+    rows = []
+    for code in instruments.OUTCOME_MEASURES:
+        mine = [m for m in results if m.code == code]
+        baseline, from_intake = _outcome_baseline(mine)
+        latest = mine[-1] if mine and mine[-1] is not baseline else None
+        rows.append(
+            OutcomeRow(
+                instrument=instruments.INSTRUMENTS[code],
+                results=mine,
+                baseline=baseline,
+                baseline_from_intake=from_intake,
+                latest=latest,
+                outcome=(
+                    instruments.outcome(code, baseline.total, latest.total if latest else None)
+                    if baseline is not None
+                    else None
+                ),
+                bands=instruments.bands(code),
+            )
+        )
+    return rows
+
+
+def _outcome_baseline(results: list[MeasureResult]) -> tuple[MeasureResult | None, bool]:
+    """The result change is measured from, and whether it is the intake's.
+
+    The intake's baseline measure is the one treatment was planned against (DESIGN.md, step 2:
+    baseline measures are part of the intake), so it wins over earlier results, which may be a
+    consultation screen or an earlier course. The latest intake counts: a returning patient's
+    new intake starts a new course. Within that intake the last entry counts, as on the intake
+    page (a re-entered measure corrects the first). Without an intake measure (no intake yet, or
+    results entered outside it) the first result is the nearest thing to a pre-treatment value.
+    """
+    from_intake = [m for m in results if m.intake_id is not None]
+    if from_intake:
+        latest_intake = max(from_intake, key=lambda m: (m.intake_started, m.intake_id))
+        same_intake = [m for m in from_intake if m.intake_id == latest_intake.intake_id]
+        return same_intake[-1], True
+    return (results[0], False) if results else (None, False)
 
 
 def consents_for_chart(patient: Patient) -> QuerySet[Consent]:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from kap_clinic import roles
 from kap_clinic.audit import client_ip, record_access
 from kap_clinic.redirects import next_path
-from patients import chart, contraindications, forms, instruments, selectors, services
+from patients import chart, contraindications, forms, instruments, sections, selectors, services
 from patients.models import (
     Consent,
     EligibilityDecision,
@@ -383,6 +383,7 @@ def measure_list(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "measures": selectors.measures_for_chart(patient),
             "instruments": instruments.INSTRUMENTS.values(),
+            "outcomes": sections.outcomes(patient),
         },
     )
 

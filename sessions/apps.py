@@ -12,7 +12,7 @@ class SessionsConfig(AppConfig):
     def ready(self) -> None:
         from kap_clinic import roles
         from kap_clinic.home import PANELS, Panel
-        from patients.chart import register_section
+        from patients.chart import register_outcome_markers, register_section
         from sessions import panels
 
         register_section(
@@ -23,6 +23,8 @@ class SessionsConfig(AppConfig):
             order=40,
             roles=roles.CLINICAL,
         )
+        # Dosing days on the patients app's outcome charts, so that app never imports this one.
+        register_outcome_markers(key="dosing", markers=panels.outcome_markers)
         for panel in (
             Panel(
                 "sessions/snippets/home_integration.html",

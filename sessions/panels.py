@@ -7,11 +7,20 @@ from typing import Any
 from django.http import HttpRequest
 
 from kap_clinic import roles
+from patients.chart import OutcomeMarker
 from sessions import selectors
 
 
 def chart_treatment(request: HttpRequest, patient: Any) -> dict[str, Any]:
     return {"courses": selectors.treatment_for_chart(patient)}
+
+
+def outcome_markers(patient: Any) -> list[OutcomeMarker]:
+    """Each dose given, for the outcome charts: did the scores move after the sessions?"""
+    return [
+        OutcomeMarker(at=session.dose_started_at, label=f"Session {session.number}")
+        for session in selectors.dosed_sessions(patient)
+    ]
 
 
 def home_integration(request: HttpRequest) -> dict[str, Any] | None:

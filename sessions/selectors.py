@@ -337,6 +337,15 @@ class CourseVisit:
     session: DosingSession | None = None
 
 
+def dosed_sessions(patient) -> list[DosingSession]:
+    """The patient's sessions in which a dose was given, oldest first. One query."""
+    return list(
+        DosingSession.objects.filter(course__patient_id=patient.pk, dose_started_at__isnull=False)
+        .only("id", "course_id", "number", "dose_started_at")
+        .order_by("dose_started_at", "id")
+    )
+
+
 def treatment_for_chart(patient) -> list[TreatmentCourse]:
     """Courses with their sessions (each with its booked visit), follow-ups and the patient's
     next booked dosing and integration visits, in a fixed number of queries however many

@@ -9,7 +9,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from patients import contraindications, services
+from patients import contraindications, instruments, services
 from patients.models import ConsentDocument, Intake, MeasureResult, Patient
 
 
@@ -101,6 +101,25 @@ def make_intake(
 
 def make_measure(patient: Patient, code: str, answers, *, by: User, **kw) -> MeasureResult:
     return services.measure_record(patient=patient, code=code, answers=answers, by=by, **kw)
+
+
+def answers_totalling(code: str, total: int) -> list[int]:
+    """Item answers for ``code`` adding up to ``total``, filled from item 1 onwards (so a PHQ-9
+    up to 24 leaves item 9, the suicide-risk item, at 0)."""
+    instrument = instruments.INSTRUMENTS[code]
+    top = instrument.options[-1][0]
+    answers = []
+    for _ in instrument.items:
+        answers.append(min(top, total))
+        total -= answers[-1]
+    if total:
+        raise ValueError(f"{instrument.name} cannot total that much")
+    return answers
+
+
+def make_total(patient: Patient, code: str, total: int, *, by: User, **kw) -> MeasureResult:
+    """A result of ``code`` with this total (``make_measure`` with answers that add up)."""
+    return make_measure(patient, code, answers_totalling(code, total), by=by, **kw)
 
 
 def make_consent_document(version: str = "1.0", **kw) -> ConsentDocument:

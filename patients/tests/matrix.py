@@ -47,6 +47,14 @@ def patient_with_signed_intake(ctx: Ctx) -> dict[str, Any]:
     return {"pk": p.pk}
 
 
+def patient_with_outcomes(ctx: Ctx) -> dict[str, Any]:
+    """Intake baseline and a repeat PHQ-9: the outcome table and chart are on the page."""
+    p = PatientFactory(status="intake")
+    make_intake(p, by=_clinician(ctx), sign=True)
+    make_measure(p, "phq9", [1] * 4 + [0] * 5, by=_clinician(ctx))
+    return {"pk": p.pk}
+
+
 def draft_intake(ctx: Ctx) -> dict[str, Any]:
     return {"pk": make_intake(PatientFactory(), by=_clinician(ctx), complete=True).pk}
 
@@ -122,7 +130,7 @@ MATRIX = {
         Case(method="post", allowed=roles.FRONT_OFFICE, kwargs=patient, data=update_body),
     ],
     "patients:archive": Case(method="post", allowed=roles.FRONT_OFFICE, kwargs=patient),
-    "patients:chart": Case(allowed=CLINICAL, kwargs=patient_with_signed_intake, clinical=True),
+    "patients:chart": Case(allowed=CLINICAL, kwargs=patient_with_outcomes, clinical=True),
     "patients:status": Case(
         method="post",
         allowed=CLINICAL,
@@ -146,7 +154,7 @@ MATRIX = {
         data={"text": "Later note"},
         clinical=True,
     ),
-    "patients:measure_list": Case(allowed=CLINICAL, kwargs=patient, clinical=True),
+    "patients:measure_list": Case(allowed=CLINICAL, kwargs=patient_with_outcomes, clinical=True),
     "patients:measure_create": [
         Case(allowed=CLINICAL, kwargs=patient_measure, clinical=True),
         Case(

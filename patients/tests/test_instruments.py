@@ -3,15 +3,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from decimal import Decimal
 
 import pytest
 
 from patients.instruments import (
     CSSRS_QUESTIONS,
     INSTRUMENTS,
+    OUTCOME_MEASURES,
     PROVISIONAL_PTSD,
     SUICIDE_RISK,
+    Band,
     Score,
+    bands,
+    outcome,
+    percent_change,
     phq9_remission,
     phq9_response,
     score,
@@ -327,6 +333,111 @@ def test_phq9_remission_is_total_below_5(total: int, remission: bool) -> None:
 def test_response_and_remission_refuse_impossible_totals(call, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+# --- outcomes: baseline against latest ------------------------------------------------------
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("code", "baseline", "latest", "change", "percent", "response", "remission"),
+    [
+        pytest.param("phq9", 20, 10, -10, D("-50.0"), True, False, id="phq9-exactly-50pc"),
+        # 49.9 % cannot happen with whole totals up to 27: the nearest fall below half is
+        # 13 of 27 (48.1 %). percent_change is tested at 49.9 % below.
+        pytest.param("phq9", 27, 14, -13, D("-48.1"), False, False, id="phq9-just-under-50pc"),
+        pytest.param("phq9", 21, 11, -10, D("-47.6"), False, False, id="phq9-odd-baseline"),
+        pytest.param("phq9", 21, 10, -11, D("-52.3"), True, False, id="phq9-odd-baseline-met"),
+        pytest.param("phq9", 10, 5, -5, D("-50.0"), True, False, id="phq9-total-5-no-remission"),
+        pytest.param("phq9", 10, 4, -6, D("-60.0"), True, True, id="phq9-total-4-remission"),
+        pytest.param("phq9", 12, 12, 0, D("0.0"), False, False, id="phq9-unchanged"),
+        pytest.param("phq9", 8, 14, 6, D("75.0"), False, False, id="phq9-worse"),
+        pytest.param("phq9", 0, 0, 0, None, False, True, id="phq9-baseline-0"),
+        pytest.param("phq9", 0, 6, 6, None, False, False, id="phq9-baseline-0-worse"),
+        pytest.param("phq9", 14, None, None, None, None, None, id="phq9-single-result"),
+        pytest.param("gad7", 12, 6, -6, D("-50.0"), None, None, id="gad7-no-response-rule"),
+        pytest.param("gad7", 0, 3, 3, None, None, None, id="gad7-baseline-0"),
+        pytest.param("gad7", 9, None, None, None, None, None, id="gad7-single-result"),
+        pytest.param("pcl5", 79, 40, -39, D("-49.3"), None, None, id="pcl5-cut-not-rounded"),
+        pytest.param("pcl5", 50, 80, 30, D("60.0"), None, None, id="pcl5-worse-to-max"),
+    ],
+)
+def test_outcome_compares_latest_with_baseline(
+    code: str,
+    baseline: int,
+    latest: int | None,
+    change: int | None,
+    percent: Decimal | None,
+    response: bool | None,
+    remission: bool | None,
+) -> None:
+    result = outcome(code, baseline, latest)
+    assert (result.baseline, result.latest, result.change) == (baseline, latest, change)
+    assert result.percent_change == percent
+    assert result.response is response
+    assert result.remission is remission
+
+
+@pytest.mark.parametrize(
+    ("baseline", "latest", "percent"),
+    [
+        (1000, 501, D("-49.9")),
+        (10000, 5004, D("-49.9")),  # 49.96 % is cut, never shown as -50.0 beside "not met"
+        (1000, 500, D("-50.0")),
+        (3, 2, D("-33.3")),
+        (3, 4, D("33.3")),
+        (3, 0, D("-100.0")),
+        (2, 2, D("0.0")),
+        (0, 5, None),
+    ],
+)
+def test_percent_change_is_cut_toward_zero_to_one_decimal(
+    baseline: int, latest: int, percent: Decimal | None
+) -> None:
+    assert percent_change(baseline, latest) == percent
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: outcome("cssrs", 0, 0), "Outcomes are followed for phq9, gad7, pcl5"),
+        (lambda: outcome("cadss6", 0, 0), "not 'cadss6'"),
+        (lambda: outcome("phq9", 28, None), "baseline PHQ-9 total is 28"),
+        (lambda: outcome("gad7", 5, 22), "latest GAD-7 total is 22; GAD-7 totals range from 0"),
+        (lambda: outcome("pcl5", 10, 81), "latest PCL-5 total is 81"),
+        (lambda: outcome("pcl5", -1, 0), "baseline PCL-5 total is -1"),
+        (lambda: outcome("phq9", True, 1), "must be a whole number"),
+        (lambda: outcome("phq9", 10, 4.0), "must be a whole number"),
+    ],
+)
+def test_outcome_refuses_other_measures_and_impossible_totals(call, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+@pytest.mark.parametrize("code", OUTCOME_MEASURES)
+def test_bands_cover_every_total_once(code: str) -> None:
+    found = bands(code)
+    assert found[0].low == 0
+    assert found[-1].high == INSTRUMENTS[code].max_total
+    for lower, upper in itertools.pairwise(found):
+        assert upper.low == lower.high + 1
+    for total in range(INSTRUMENTS[code].max_total + 1):
+        [band] = [b for b in found if b.low <= total <= b.high]
+        assert band.label == score(code, answers_totalling(code, total)).severity
+
+
+def test_bands_of_the_phq9_and_pcl5_cut_offs() -> None:
+    assert [(b.low, b.label) for b in bands("phq9")] == [
+        (0, "minimal"),
+        (5, "mild"),
+        (10, "moderate"),
+        (15, "moderately severe"),
+        (20, "severe"),
+    ]
+    assert bands("pcl5") == (Band(0, 32, "below threshold"), Band(33, 80, "probable PTSD"))
+    assert bands("cssrs") == ()
 
 
 # --- invalid input --------------------------------------------------------------------------

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from patients.tests.factories import PHQ9_MODERATE, PatientFactory, make_intake, make_measure
+from patients.instruments import OUTCOME_MEASURES
+from patients.tests.factories import (
+    PHQ9_MODERATE,
+    PatientFactory,
+    make_intake,
+    make_measure,
+    make_total,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +51,24 @@ def test_home_risk_panel_queries_do_not_grow(
     with django_assert_max_num_queries(12):
         page = as_clinician.get(reverse("home")).content.decode()
     assert page.count("btn btn-sm btn-danger") == flags
+
+
+# Measured when the outcome charts came: the outcomes add one query for the results and one for
+# the dosing-day markers (sessions). A rise means a section started querying per result.
+OUTCOME_PAGE_QUERIES = {"patients:chart": 24, "patients:measure_list": 8}
+
+
+@pytest.mark.parametrize("url_name", sorted(OUTCOME_PAGE_QUERIES))
+def test_outcome_pages_queries_do_not_grow_with_results(as_clinician, clinician, url_name) -> None:
+    as_clinician.get(reverse("home"))
+    counts = []
+    for results in (2, 30):
+        patient = PatientFactory()
+        make_intake(patient, by=clinician, sign=True)  # the first result of each
+        start = timezone.now() - dt.timedelta(days=results)
+        for day in range(1, results):
+            for code in OUTCOME_MEASURES:
+                taken_at = start + dt.timedelta(days=day)
+                make_total(patient, code, day % 15, by=clinician, taken_at=taken_at)
+        counts.append(queries(as_clinician, reverse(url_name, args=[patient.pk])))
+    assert counts[0] == counts[1] <= OUTCOME_PAGE_QUERIES[url_name], counts
