@@ -365,9 +365,8 @@ def _soon(*, staff, types, patients, now: datetime) -> None:
         # Someone at the stage the visit is for first, then anyone; reminded by e-mail only, so
         # exactly one reminder falls due.
         everyone = pools[type_key] + [p for p in pools["any"] if p not in pools[type_key]]
-        for candidate in [p for p in everyone if p.email and p.remind_by_email]:
-            if candidate.remind_by_sms:
-                continue
+        by_email = [p for p in everyone if p.email and p.remind_by_email and not p.remind_by_sms]
+        for candidate in by_email:
             try:
                 services.appointment_book(
                     patient=candidate,
