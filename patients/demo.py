@@ -1,6 +1,13 @@
 """Demo patients for ``manage.py seed_demo``: about 30 people at every stage of the path, with
 intakes, measures, eligibility and consent, so the pages are worth looking at.
 
+Every record is dated as the path went, on clinic days (registration, two weeks later the intake
+and its baseline measures, the eligibility decision three days later and the consent the day
+after), through the services' ``at=``/``taken_at=`` arguments. People whose stage comes with a
+treatment course (in treatment, maintenance, discharged) are taken as far as consent here; the
+sessions' demo gives them the course (``sessions.demo.COURSES``), which moves them on, so no one
+is "in treatment" without one.
+
 Idempotent: a patient is found by legal name and date of birth; one that exists is left as it
 is. Everything is written through the services, so the demo obeys the same rules as the clinic.
 """
@@ -8,18 +15,15 @@ is. Everything is written through the services, so the demo obeys the same rules
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
+from kap_clinic.demo import at, clinic_day
 from patients import contraindications, services
 from patients.models import (
-    Consent,
     ConsentDocument,
-    EligibilityDecision,
-    Intake,
-    MeasureResult,
     Patient,
 )
 
@@ -41,9 +45,9 @@ home. I will tell the clinic about every medicine I take and any change in my he
 I may stop treatment at any time, and may withdraw this consent by telling the clinic.
 """
 
-# (first, last, preferred, dob, sex, pronouns, stage, extra)
-# Stages: inquiry, consult, draft, signed, eligible, override, not_eligible, treatment,
-# maintenance, discharged, risk (signed intake with an open suicide-risk flag).
+# (first, last, preferred, dob, sex, pronouns, stage)
+# Stages: inquiry, consult, draft, signed, eligible, override, not_eligible, risk (signed intake
+# with an open suicide-risk flag), and the course stages treatment, maintenance, discharged.
 PEOPLE: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("Maya", "Okonkwo", "", "1988-03-14", "female", "she/her", "inquiry"),
     ("Daniel", "Whitaker", "Dan", "1979-11-02", "male", "he/him", "inquiry"),
@@ -89,8 +93,6 @@ PHQ9_BY_SEVERITY = {
     "severe": [3, 3, 3, 2, 2, 3, 2, 2, 0],  # 20
     "moderately severe": [2, 3, 2, 2, 2, 2, 2, 1, 0],  # 16
     "moderate": [2, 2, 2, 1, 1, 2, 1, 1, 0],  # 12
-    "mild": [1, 1, 1, 1, 1, 1, 0, 0, 0],  # 6
-    "minimal": [1, 0, 1, 0, 0, 1, 0, 0, 0],  # 3
 }
 GAD7 = [2, 2, 2, 1, 1, 2, 1]  # 11 moderate
 PCL5_PROBABLE = [2, 2, 1, 3, 2, 2, 3, 1, 2, 2, 3, 2, 2, 2, 1, 1, 3, 2, 2, 2]  # 40, provisional
@@ -98,6 +100,23 @@ PCL5_LOW = [1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1]  # 15
 CSSRS_NONE = {"q1": False, "q2": False, "q6": False}
 CSSRS_LOW = {"q1": True, "q2": False, "q6": False}
 CSSRS_MODERATE = {"q1": True, "q2": True, "q3": True, "q4": False, "q5": False, "q6": False}
+
+# Stages whose people get a treatment course from the sessions' demo.
+COURSE_STAGES = ("treatment", "maintenance", "discharged")
+# How many weeks (of clinic days) ago each stage's intake was: the course stages a few weeks
+# before their course's first dose (sessions.demo.COURSES), the others as far along as their
+# stage.
+INTAKE_WEEKS_AGO = {
+    "draft": 1,
+    "signed": 2,
+    "risk": 2,
+    "eligible": 4,
+    "override": 4,
+    "not_eligible": 6,
+    "treatment": 6,
+    "maintenance": 18,
+    "discharged": 30,
+}
 
 
 def seed(*, staff: dict[str, User], now: dt.datetime) -> None:
@@ -122,6 +141,7 @@ def _seed(*, staff: dict[str, User], now: dt.datetime) -> None:
         clinician = clinicians[index % len(clinicians)] if clinicians else provider
         patient = services.patient_create(
             by=front_desk,
+            at=_registered_at(stage, index, now),
             legal_first_name=first,
             legal_last_name=last,
             preferred_name=preferred,
@@ -142,6 +162,22 @@ def _seed(*, staff: dict[str, User], now: dt.datetime) -> None:
         _advance(patient, stage, index, clinician, provider, front_desk, document, now)
 
 
+def _intake_day(stage: str, index: int, now: dt.datetime) -> dt.date:
+    weeks = INTAKE_WEEKS_AGO.get(stage, 0)
+    return clinic_day(timezone.localdate(now), -(5 * weeks + index % 5))
+
+
+def _registered_at(stage: str, index: int, now: dt.datetime) -> dt.datetime:
+    """New inquiries in the last few days; everyone else two weeks before their intake (the
+    consultation in between). Always on a clinic day before today, so never in the future."""
+    today = timezone.localdate(now)
+    if stage == "inquiry":
+        return at(clinic_day(today, -1 - index % 4), 11, 15)
+    if stage == "consult":
+        return at(clinic_day(today, -5 - index % 5), 11, 15)
+    return at(clinic_day(_intake_day(stage, index, now), -10), 11, 15)
+
+
 def _advance(
     patient: Patient,
     stage: str,
@@ -159,9 +195,9 @@ def _advance(
     )
     if stage == "consult":
         return
-    weeks_ago = {"draft": 1, "signed": 2, "risk": 2, "eligible": 4, "override": 4}.get(stage, 12)
-    intake_day = now - dt.timedelta(weeks=weeks_ago, days=index % 5)
-    severity = list(PHQ9_BY_SEVERITY)[index % 3]  # severe, moderately severe or moderate
+    intake_day = _intake_day(stage, index, now)
+    started_at = at(intake_day, 10)
+    severity = list(PHQ9_BY_SEVERITY)[index % 3]
     screen = {c.code: contraindications.NO for c in contraindications.CONTRAINDICATIONS}
     if stage == "override":
         screen["uncontrolled_hypertension"] = contraindications.YES
@@ -171,7 +207,7 @@ def _advance(
         screen["psychosis_first_degree_relative"] = contraindications.YES
     if stage == "draft":
         screen = dict(list(screen.items())[:6])
-    intake = services.intake_start(patient=patient, by=clinician)
+    intake = services.intake_start(patient=patient, by=clinician, at=started_at)
     services.intake_update(
         intake=intake,
         by=clinician,
@@ -211,77 +247,45 @@ def _advance(
             answers=answers,
             by=clinician,
             intake=intake,
-            taken_at=intake_day,
+            taken_at=started_at + dt.timedelta(minutes=30),
         )
-    Intake.objects.filter(pk=intake.pk).update(created_at=intake_day)
     if stage == "draft":
         return
-    intake = services.intake_sign(intake=intake, by=clinician)
-    Intake.objects.filter(pk=intake.pk).update(signed_at=intake_day + dt.timedelta(hours=2))
+    # Dated as the path went: signed when the intake visit ended, the decision three clinic days
+    # later, the consent the day after that.
+    services.intake_sign(intake=intake, by=clinician, at=started_at + dt.timedelta(hours=1.5))
     if stage in ("signed", "risk"):
         return
+    decided_at = at(clinic_day(intake_day, 3), 12)
     if stage == "not_eligible":
-        decision = services.eligibility_sign(
+        services.eligibility_sign(
             patient=patient,
             decision="not_eligible",
             note="History of psychotic disorder; referred back to psychiatry.",
             by=provider,
-        )
-        EligibilityDecision.objects.filter(pk=decision.pk).update(
-            signed_at=intake_day + dt.timedelta(days=3)
+            at=decided_at,
         )
         return
     override = ""
     if stage == "override":
         override = "BP controlled on amlodipine since intake (128/82 twice this week); IM route."
-    decision = services.eligibility_sign(
+    services.eligibility_sign(
         patient=patient,
         decision="eligible",
         note="Treatment-resistant depression; no contraindication to KAP.",
         override_reason=override,
         by=provider,
+        at=decided_at,
     )
-    consent = services.consent_sign(
+    services.consent_sign(
         patient=patient,
         document=document,
         typed_name=patient.legal_name,
         sms_consent=index % 2 == 0,
         by=clinician,
         ip_address="10.0.0.21",
+        at=at(clinic_day(intake_day, 4), 10, 30),
     )
-    # Dated as the path went: decision three days after the intake, consent the day after.
-    EligibilityDecision.objects.filter(pk=decision.pk).update(
-        signed_at=intake_day + dt.timedelta(days=3)
-    )
-    Consent.objects.filter(pk=consent.pk).update(signed_at=intake_day + dt.timedelta(days=4))
     if index % 2 == 0:
         services.patient_update(patient=patient, by=front_desk, remind_by_sms=True)
-    if stage in ("eligible", "override"):
-        return
-    services.patient_set_status(patient=patient, status=Patient.Status.IN_TREATMENT, by=clinician)
-    _course_measures(patient, severity, clinician, intake_day)
-    if stage == "treatment":
-        return
-    services.patient_set_status(patient=patient, status=Patient.Status.MAINTENANCE, by=clinician)
-    if stage == "discharged":
-        services.patient_set_status(patient=patient, status=Patient.Status.DISCHARGED, by=clinician)
-
-
-def _course_measures(
-    patient: Patient, severity: str, clinician: User, start: dt.datetime
-) -> list[MeasureResult]:
-    """Weekly PHQ-9 and GAD-7 over a course, improving as most KAP patients do."""
-    order = list(PHQ9_BY_SEVERITY)
-    first = order.index(severity)
-    out: list[MeasureResult] = []
-    for week, level in enumerate(order[first + 1 :], start=1):
-        taken_at = start + dt.timedelta(weeks=week)
-        kw: dict[str, Any] = {"by": clinician, "taken_at": taken_at, "context": "follow-up"}
-        out.append(
-            services.measure_record(
-                patient=patient, code="phq9", answers=PHQ9_BY_SEVERITY[level], **kw
-            )
-        )
-        gad = [max(0, v - week) for v in GAD7]
-        out.append(services.measure_record(patient=patient, code="gad7", answers=gad, **kw))
-    return out
+    # The course stages go on with the sessions' demo: the course moves them to "in treatment".

@@ -120,6 +120,17 @@ def _check_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
         raise TypeError(f"Not writable here: {', '.join(sorted(unknown))}")
 
 
+def _when(at: datetime | None) -> datetime:
+    """The time a record is dated: now, or ``at`` for one written after the fact (an import, the
+    demo clinic). Never in the future: nothing is signed or registered ahead of time."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationError("A record cannot be dated in the future.")
+    return at
+
+
 def _check_sms_consent(patient: Patient) -> None:
     if patient.remind_by_sms and not patient.sms_consent:
         raise ValidationError(
@@ -134,9 +145,11 @@ def _check_sms_consent(patient: Patient) -> None:
 
 
 @transaction.atomic
-def patient_create(*, by: User, **fields: Any) -> Patient:
-    """Register a patient (status "inquiry") and give them the next MRN."""
+def patient_create(*, by: User, at: datetime | None = None, **fields: Any) -> Patient:
+    """Register a patient (status "inquiry") and give them the next MRN. ``at`` dates the
+    registration when it is entered after the fact (see ``_when``)."""
     _check_fields(fields, PATIENT_FIELDS)
+    registered_at = _when(at)
     patient = Patient(**fields)
     _check_sms_consent(patient)
     patient._change_reason = f"registered by {by}"
@@ -145,7 +158,11 @@ def patient_create(*, by: User, **fields: Any) -> Patient:
     # The primary key is unique and already allocated, so the MRN cannot collide even when two
     # front-desk staff register at the same moment.
     patient.mrn = f"{MRN_PREFIX}{patient.pk:06d}"
-    Patient.objects.filter(pk=patient.pk).update(mrn=patient.mrn)
+    # created_at is set on insert (auto_now_add), so an earlier date is written with the MRN.
+    dated = {"created_at": registered_at} if at is not None else {}
+    Patient.objects.filter(pk=patient.pk).update(mrn=patient.mrn, **dated)
+    if at is not None:
+        patient.created_at = registered_at
     return patient
 
 
@@ -333,12 +350,18 @@ def _refuse_if_signed(intake: Intake) -> None:
 
 
 @transaction.atomic
-def intake_start(*, patient: Patient, by: User) -> Intake:
-    """Open the patient's intake draft (or return the one already open)."""
+def intake_start(*, patient: Patient, by: User, at: datetime | None = None) -> Intake:
+    """Open the patient's intake draft (or return the one already open). ``at`` dates the start
+    of an intake entered after the fact (see ``_when``)."""
     draft = Intake.objects.filter(patient=patient, status=Intake.Status.DRAFT).first()
     if draft is not None:
         return draft
+    started_at = _when(at)
     intake = Intake.objects.create(patient=patient, created_by=by)
+    if at is not None:
+        # created_at is set on insert (auto_now_add); an earlier start is written after it.
+        Intake.objects.filter(pk=intake.pk).update(created_at=started_at)
+        intake.created_at = started_at
     if patient.status in (Status.INQUIRY, Status.CONSULTATION_SCHEDULED):
         patient_set_status(patient=patient, status=Status.INTAKE, by=by)
     return intake
@@ -413,8 +436,10 @@ def intake_missing(intake: Intake) -> list[str]:
 
 
 @transaction.atomic
-def intake_sign(*, intake: Intake, by: User) -> Intake:
-    """Sign a complete intake. From now on it is locked; changes are addenda."""
+def intake_sign(*, intake: Intake, by: User, at: datetime | None = None) -> Intake:
+    """Sign a complete intake. From now on it is locked; changes are addenda. ``at`` dates a
+    signature entered after the fact (see ``_when``)."""
+    signed_at = _when(at)
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
     _refuse_if_signed(intake)
     missing = intake_missing(intake)
@@ -422,9 +447,11 @@ def intake_sign(*, intake: Intake, by: User) -> Intake:
         raise ValidationError(
             "The intake cannot be signed yet. Still missing: " + "; ".join(missing) + "."
         )
+    if at is not None and signed_at < intake.created_at:
+        raise ValidationError("An intake cannot be signed before it was started.")
     intake.status = Intake.Status.SIGNED
     intake.signed_by = by
-    intake.signed_at = timezone.now()
+    intake.signed_at = signed_at
     intake._change_reason = f"signed by {by}"
     intake.save()
     return intake
@@ -460,12 +487,15 @@ def eligibility_sign(
     note: str,
     by: User,
     override_reason: str = "",
+    at: datetime | None = None,
 ) -> EligibilityDecision:
     """A medical provider's signed eligibility decision (the caller checks the role).
 
     "Eligible" needs a signed intake, and is refused while an absolute contraindication is
-    answered "yes" unless ``override_reason`` explains why (DESIGN.md; Sanacora 2017).
+    answered "yes" unless ``override_reason`` explains why (DESIGN.md; Sanacora 2017). ``at``
+    dates a decision entered after the fact (see ``_when``).
     """
+    signed_at = _when(at)
     if decision not in EligibilityDecision.Decision.values:
         raise ValidationError(f"Unknown eligibility decision {decision!r}.")
     note = note.strip()
@@ -477,6 +507,8 @@ def eligibility_sign(
         .order_by("-signed_at", "-id")
         .first()
     )
+    if at is not None and intake is not None and signed_at < intake.signed_at:
+        raise ValidationError("A decision cannot be dated before its intake was signed.")
     overridden: list[str] = []
     if decision == EligibilityDecision.Decision.ELIGIBLE:
         if intake is None:
@@ -501,6 +533,7 @@ def eligibility_sign(
         override_reason=override_reason,
         overridden_items=overridden,
         signed_by=by,
+        signed_at=signed_at,
     )
     target = {
         EligibilityDecision.Decision.ELIGIBLE: Status.ELIGIBLE,
@@ -535,12 +568,15 @@ def consent_sign(
     sms_consent: bool,
     by: User,
     ip_address: str | None = None,
+    at: datetime | None = None,
 ) -> Consent:
     """Record the patient's typed-name signature, witnessed by ``by``.
 
     The typed name must match the patient's legal name, so a signature cannot be recorded for
-    the wrong chart. SMS consent given here turns ``Patient.sms_consent`` on.
+    the wrong chart. SMS consent given here turns ``Patient.sms_consent`` on. ``at`` dates a
+    signature entered after the fact (see ``_when``).
     """
+    signed_at = _when(at)
     typed = " ".join(typed_name.split())
     if typed.casefold() != " ".join(patient.legal_name.split()).casefold():
         raise ValidationError(
@@ -549,6 +585,8 @@ def consent_sign(
     current = current_consent_document()
     if current is None or document.pk != current.pk:
         raise ValidationError("Only the current version of the consent document can be signed.")
+    if at is not None and signed_at < document.published_at:
+        raise ValidationError("This version of the consent document was not published yet then.")
     consent = Consent.objects.create(
         patient=patient,
         document=document,
@@ -556,6 +594,7 @@ def consent_sign(
         witness=by,
         ip_address=ip_address,
         sms_consent=sms_consent,
+        signed_at=signed_at,
     )
     _set_sms_consent(patient=patient, value=sms_consent, by=by)
     return consent

@@ -2,6 +2,10 @@
 of appointments across rooms and clinicians, and one appointment whose 2-hour reminder is due a
 minute after seeding, so ``make run`` shows a real reminder in ``var/mail/`` straight away.
 
+Dosing and integration visits are not made here: they belong to a treatment course, so the
+sessions' demo books them with their dosing sessions and follow-ups (``visit_book``), before this
+demo fills the rest of the week around them.
+
 Idempotent: configuration is keyed on names, appointments on (patient, start); a booking the
 conflict checks refuse (e.g. a second run on another day) is simply left out.
 """
@@ -91,23 +95,18 @@ TYPES = {
     ),
 }
 
-# A clinic day: (staff username, visit type, start hour, minute). Dosing runs in the infusion
-# rooms all morning and early afternoon; therapy and consults fill the other rooms.
+# A clinic day besides the treatment courses' visits: (staff username, visit type, start hour,
+# minute). The courses' dosing visits fill the infusion rooms and their integration visits the
+# therapy room between these (sessions/demo.py).
 DAY_PLAN = (
-    ("nurse", "dosing", 9, 0),
-    ("provider", "dosing", 9, 0),
-    ("provider2", "dosing", 9, 30),
     ("clinician", "consultation", 9, 0),
     ("therapist2", "preparation", 9, 0),
     ("clinician", "intake", 10, 30),
-    ("therapist2", "integration", 11, 0),
-    ("nurse", "dosing", 12, 30),
-    ("provider", "dosing", 12, 30),
-    ("clinician", "integration", 13, 0),
+    ("provider2", "consultation", 12, 0),
     ("therapist2", "preparation", 14, 0),
     ("provider2", "follow_up", 14, 0),
     ("clinician", "follow_up", 15, 0),
-    ("therapist2", "integration", 15, 30),
+    ("provider", "follow_up", 16, 0),
 )
 
 PATIENTS = (
@@ -131,14 +130,75 @@ PATIENTS = (
 
 
 def seed(*, staff: dict[str, User], now: datetime) -> None:
+    types = seed_configuration(staff)
     with transaction.atomic():
-        _rooms()
-        types = _types()
-        _working_hours(staff)
         patients = _patients(staff["frontdesk"])
     # The soon appointment first, so the week's plan cannot have taken its clinician and room.
     _soon(staff=staff, types=types, patients=patients, now=now)
     _week(staff=staff, types=types, patients=patients, now=now)
+
+
+@transaction.atomic
+def seed_configuration(staff: dict[str, User]) -> dict[str, AppointmentType]:
+    """Rooms, visit types (by key of ``TYPES``) and working hours; the other demos book with
+    them."""
+    _rooms()
+    types = _types()
+    _working_hours(staff)
+    return types
+
+
+def booking_time(starts_at: datetime, now: datetime) -> datetime:
+    """When the demo books a visit: now, or the day before for one already past (the services
+    refuse to book in the past, as they should)."""
+    return now if starts_at > now else starts_at - timedelta(days=1)
+
+
+def visit_book(
+    *,
+    patient,
+    type: AppointmentType,
+    clinician: User,
+    starts_at: datetime,
+    by: User,
+    now: datetime,
+    missed: bool = False,
+) -> Appointment:
+    """Book one visit through the services and take it as far as the clinic day has gone by
+    ``now`` (``visit_progress``). Raises the services' SchedulingError when the slot is taken."""
+    appointment = services.appointment_book(
+        patient=patient,
+        type=type,
+        clinician=clinician,
+        starts_at=starts_at,
+        by=by,
+        allow_outside_hours=True,
+        now=booking_time(starts_at, now),
+    )
+    return visit_progress(appointment=appointment, by=by, now=now, missed=missed)
+
+
+def visit_progress(
+    *, appointment: Appointment, by: User, now: datetime, missed: bool = False
+) -> Appointment:
+    """A booked visit as it went by ``now``: over, completed (or a no-show when ``missed``);
+    under way, checked in; still ahead, booked."""
+    if appointment.starts_at > now:
+        return appointment
+    if missed:
+        if appointment.ends_at > now:
+            return appointment
+        return services.appointment_no_show(
+            appointment=appointment, by=by, now=appointment.starts_at + timedelta(minutes=15)
+        )
+    appointment = services.appointment_check_in(
+        appointment=appointment, by=by, now=appointment.starts_at
+    )
+    if appointment.ends_at > now:
+        return appointment
+    return services.appointment_complete(
+        appointment=appointment, by=appointment.clinician, now=appointment.ends_at
+    )
 
 
 def _rooms() -> None:
@@ -216,7 +276,7 @@ def _book_first_free(
                 patient=patient,
                 starts_at=when,
                 allow_outside_hours=True,
-                now=now if when > now else when - timedelta(days=1),
+                now=booking_time(when, now),
                 **kwargs,
             )
         except services.BookingConflict as error:
@@ -229,14 +289,13 @@ def _book_first_free(
 
 
 # Who comes for what: a visit type goes to patients at the matching stage of their path
-# (DESIGN.md, "one patient's path"), when the patients' demo has put people there.
+# (DESIGN.md, "one patient's path"), when the patients' demo has put people there. Dosing and
+# integration visits come with a treatment course (sessions/demo.py), never from here.
 STAGES = {
     "consultation": ("inquiry", "consultation_scheduled"),
     "intake": ("consultation_scheduled", "intake"),
-    "preparation": ("eligible", "in_treatment"),
-    "dosing": ("in_treatment", "eligible"),
-    "integration": ("in_treatment",),
-    "follow_up": ("maintenance", "in_treatment", "discharged"),
+    "preparation": ("eligible",),
+    "follow_up": ("maintenance", "in_treatment"),
 }
 
 
@@ -278,16 +337,7 @@ def _week(*, staff, types, patients, now: datetime) -> None:
             if appointment is None or appointment.status != Appointment.Status.BOOKED:
                 continue
             # The past is done: most came, one in a while did not.
-            if appointment.ends_at < now:
-                if (i + day.day) % 9 == 0:
-                    services.appointment_no_show(appointment=appointment, by=by, now=now)
-                else:
-                    services.appointment_check_in(
-                        appointment=appointment, by=by, now=appointment.starts_at
-                    )
-                    services.appointment_complete(
-                        appointment=appointment, by=staff[username], now=appointment.ends_at
-                    )
+            visit_progress(appointment=appointment, by=by, now=now, missed=(i + day.day) % 9 == 0)
 
 
 def _soon(*, staff, types, patients, now: datetime) -> None:
@@ -306,12 +356,17 @@ def _soon(*, staff, types, patients, now: datetime) -> None:
         for name, user in staff.items()
         if name != "clinician" and roles.has_role(user, roles.CLINICAL)
     ]
+    pools = _pools(patients)
     for type_key, clinician in (
         (type_key, clinician)
-        for type_key in ("follow_up", "integration", "preparation", "consultation")
+        for type_key in ("follow_up", "preparation", "consultation")
         for clinician in people
     ):
-        for candidate in [p for p in _pools(patients)["any"] if p.email and p.remind_by_email]:
+        # Someone at the stage the visit is for first, then anyone; reminded by e-mail only, so
+        # exactly one reminder falls due.
+        everyone = pools[type_key] + [p for p in pools["any"] if p not in pools[type_key]]
+        by_email = [p for p in everyone if p.email and p.remind_by_email and not p.remind_by_sms]
+        for candidate in by_email:
             try:
                 services.appointment_book(
                     patient=candidate,

@@ -272,10 +272,15 @@ def appointment_book(
 
     Raises BookingConflict (naming the other appointment), SchedulingError (past, wrong room,
     wrong provider) or OutsideWorkingHours (repeat with ``allow_outside_hours=True``).
+
+    ``now`` is the moment of booking when it is not the present (a booking entered after the
+    fact, the demo clinic's past visits): the checks and the reminders are as of then, and so
+    is ``booked_at``.
     """
     from patients.models import Patient
     from patients.services import patient_set_status
 
+    booked_then = now
     now = now or timezone.now()
     if patient.is_archived:
         # The booking forms refuse too; here so the admin, the series and any later caller do.
@@ -304,6 +309,10 @@ def appointment_book(
     )
     appointment._change_reason = f"booked by {by}"
     _save_guarded(appointment)
+    if booked_then is not None:
+        # booked_at is set on insert (auto_now_add); the given moment is written after it.
+        Appointment.objects.filter(pk=appointment.pk).update(booked_at=booked_then)
+        appointment.booked_at = booked_then
     if type.kind == AppointmentType.Kind.CONSULTATION and patient.status == Patient.Status.INQUIRY:
         patient_set_status(patient=patient, status=Patient.Status.CONSULTATION_SCHEDULED, by=by)
     reminders_plan(appointment=appointment, now=now)

@@ -507,17 +507,25 @@ def note_save(*, session: DosingSession, text: str, by: User) -> DosingSession:
 
 
 @transaction.atomic
-def session_sign(*, session: DosingSession, by: User) -> DosingSession:
-    """Sign the therapist's note; the whole session record is locked from now on."""
+def session_sign(*, session: DosingSession, by: User, at: datetime | None = None) -> DosingSession:
+    """Sign the therapist's note; the whole session record is locked from now on.
+
+    ``at`` dates a signature entered after the fact (an import, the demo clinic): never in the
+    future, never before the patient was discharged.
+    """
     session = _lock(session)
     problems = []
     if session.status not in (Status.COMPLETED, Status.ABORTED):
         problems.append("Discharge the patient (or abort the session) before signing.")
     if not session.note:
         problems.append("Write the session note before signing.")
+    if at is not None and at > timezone.now():
+        problems.append("A note cannot be signed in the future.")
+    elif at is not None and session.discharged_at is not None and at < session.discharged_at:
+        problems.append("A note cannot be signed before the patient was discharged.")
     if problems:
         raise ValidationError(problems)
-    session.signed_at = timezone.now()
+    session.signed_at = at or timezone.now()
     session.signed_by = by
     session._change_reason = "signed"
     session.save()

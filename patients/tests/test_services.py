@@ -362,3 +362,70 @@ def test_a_screen_answer_taken_back_on_a_draft_is_kept_blank_not_deleted(clinici
     assert row.answer == ""
     assert row.history.count() == 2  # created, then taken back
     assert "Contraindication screen (1 item unanswered)" in services.intake_missing(intake)
+
+
+def test_a_path_entered_after_the_fact_keeps_its_dates(front_desk, clinician, provider) -> None:
+    weeks_ago = timezone.now() - dt.timedelta(weeks=6)
+    patient = PatientFactory(
+        by=front_desk, legal_first_name="Ana", legal_last_name="Lopez", at=weeks_ago
+    )
+    intake = services.intake_start(patient=patient, by=clinician, at=weeks_ago)
+    intake = make_intake(patient, by=clinician)  # the same draft, completed
+    signed_at = weeks_ago + dt.timedelta(hours=2)
+    intake = services.intake_sign(intake=intake, by=clinician, at=signed_at)
+    decision = services.eligibility_sign(
+        patient=patient,
+        decision="eligible",
+        note="ok",
+        by=provider,
+        at=weeks_ago + dt.timedelta(days=3),
+    )
+    consent = services.consent_sign(
+        patient=patient,
+        document=make_consent_document(published_at=weeks_ago - dt.timedelta(days=30)),
+        typed_name="Ana Lopez",
+        sms_consent=False,
+        by=clinician,
+        at=weeks_ago + dt.timedelta(days=4),
+    )
+
+    assert Patient.objects.get(pk=patient.pk).created_at == weeks_ago
+    stored = Intake.objects.get(pk=intake.pk)
+    assert (stored.created_at, stored.signed_at) == (weeks_ago, signed_at)
+    assert selectors.eligibility_latest(patient).signed_at == decision.signed_at
+    assert decision.signed_at == weeks_ago + dt.timedelta(days=3)
+    assert selectors.consent_current(patient).signed_at == weeks_ago + dt.timedelta(days=4)
+    assert consent.signed_at == weeks_ago + dt.timedelta(days=4)
+
+
+def test_a_date_after_the_fact_is_refused_in_the_future_or_out_of_order(
+    clinician, provider
+) -> None:
+    week_ago = timezone.now() - dt.timedelta(weeks=1)
+    patient = PatientFactory(legal_first_name="Ana", legal_last_name="Lopez")
+    with pytest.raises(ValidationError, match="in the future"):
+        PatientFactory(at=timezone.now() + dt.timedelta(hours=1))
+    intake = services.intake_start(patient=patient, by=clinician, at=week_ago)
+    intake = make_intake(patient, by=clinician)
+    with pytest.raises(ValidationError, match="before it was started"):
+        services.intake_sign(intake=intake, by=clinician, at=week_ago - dt.timedelta(hours=1))
+    with pytest.raises(ValidationError, match="in the future"):
+        services.intake_sign(intake=intake, by=clinician, at=timezone.now() + dt.timedelta(1))
+    assert Intake.objects.get(pk=intake.pk).status == Intake.Status.DRAFT
+    services.intake_sign(intake=intake, by=clinician, at=week_ago + dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match="before its intake was signed"):
+        services.eligibility_sign(
+            patient=patient, decision="eligible", note="ok", by=provider, at=week_ago
+        )
+    document = make_consent_document(published_at=week_ago)
+    with pytest.raises(ValidationError, match="not published yet"):
+        services.consent_sign(
+            patient=patient,
+            document=document,
+            typed_name="Ana Lopez",
+            sms_consent=False,
+            by=clinician,
+            at=week_ago - dt.timedelta(days=1),
+        )
+    assert not selectors.eligibility_is_signed(patient)
+    assert not selectors.consent_is_current(patient)

@@ -334,3 +334,12 @@ def test_next_available_skips_booked_and_off_hours(setup):
         type=setup["type"], clinician=setup["doc"], after=tomorrow_at(19, 30), limit=1
     )
     assert late == [tomorrow_at(7, days=2)]
+
+
+def test_a_booking_entered_after_the_fact_records_when_it_was_booked(setup):
+    then = timezone.now() - timedelta(days=3)
+    appointment = book(setup, starts_at=then + timedelta(days=1), now=then)
+    assert Appointment.objects.get(pk=appointment.pk).booked_at == then
+
+    today = book(setup, patient=PatientFactory(), starts_at=tomorrow_at(14))
+    assert timezone.now() - Appointment.objects.get(pk=today.pk).booked_at < timedelta(minutes=1)

@@ -351,3 +351,33 @@ def test_todays_measures_mean_the_session_day_not_a_later_one(clinician) -> None
     today = services.session_plan(course=course, scheduled_for=timezone.now(), by=clinician)
     items = {i.key: i for i in selectors.checklist_items(today)}
     assert items["phq9"].done and items["cssrs"].done
+
+
+def test_a_note_signed_after_the_fact_keeps_its_date_within_the_session(
+    clinician, provider
+) -> None:
+    start = timezone.now() - dt.timedelta(days=2)
+    with time_machine.travel(start, tick=False):
+        session = _dosed_session(clinician, provider, route="im")
+    discharged = start + dt.timedelta(minutes=95)
+    services.session_discharge(
+        session=session,
+        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
+        escort_name="Jamie",
+        by=clinician,
+        at=discharged,
+    )
+    services.note_save(session=session, text="Settled; home with partner.", by=clinician)
+    with pytest.raises(ValidationError, match="before the patient was discharged"):
+        services.session_sign(session=session, by=clinician, at=discharged - dt.timedelta(1))
+    with pytest.raises(ValidationError, match="in the future"):
+        services.session_sign(
+            session=session, by=clinician, at=timezone.now() + dt.timedelta(hours=1)
+        )
+    signed = services.session_sign(
+        session=session, by=clinician, at=discharged + dt.timedelta(minutes=10)
+    )
+    assert DosingSession.objects.get(pk=session.pk).signed_at == signed.signed_at
+    assert signed.signed_at == discharged + dt.timedelta(minutes=10)
+    with pytest.raises(ValidationError, match="signed and locked"):
+        services.note_save(session=session, text="changed", by=clinician)
