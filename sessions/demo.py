@@ -144,6 +144,7 @@ def _completed_session(*, course, start, phq9, follow_up, lot, clinician, nurse,
         medications_reviewed=True,
         pregnancy_test="not_applicable",
         intention_set=True,
+        contraindications_reconfirmed="nothing_new",
     )
     services.vitals_record(
         session=session,
