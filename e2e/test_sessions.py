@@ -61,6 +61,7 @@ def test_clinician_documents_an_iv_session_from_checklist_to_signed_note(
     checklist.get_by_label("Medications reviewed and held as instructed").check()
     checklist.get_by_label("Pregnancy test").select_option(label="Not applicable")
     checklist.get_by_label("Intention set (preparation session done)").check()
+    checklist.get_by_label("Asked today: nothing new").check()
     checklist.get_by_role("button", name="Save checklist").click()
     expect(page.get_by_test_id("checklist-pre_vitals")).to_contain_text("None yet")
     expect(page.get_by_test_id("checklist-state")).to_contain_text("Checklist incomplete")

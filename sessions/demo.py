@@ -493,6 +493,7 @@ def _document(session: DosingSession, plan: Course, number: int, *, lot, therapi
         if patient.sex_assigned_at_birth == Patient.Sex.FEMALE and patient.age < 50
         else "not_applicable",
         intention_set=True,
+        contraindications_reconfirmed="nothing_new",
     )
     shift = patient.pk % 4  # people's blood pressure differs a little
     services.vitals_record(

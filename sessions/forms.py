@@ -14,7 +14,14 @@ from patients import instruments
 from scheduling.models import Appointment
 from sessions import dosing
 from sessions import vitals as vital_rules
-from sessions.models import AdverseEvent, DosingProtocol, DosingSession, Lot
+from sessions.models import (
+    CONTRAINDICATIONS_NEW_FOUND,
+    NEW_CONTRAINDICATION_NEEDS_NOTE,
+    AdverseEvent,
+    DosingProtocol,
+    DosingSession,
+    Lot,
+)
 from sessions.selectors import usable_lots, users_with_role
 
 
@@ -76,7 +83,28 @@ class ChecklistForm(forms.ModelForm):
             "medications_reviewed",
             "pregnancy_test",
             "intention_set",
+            "contraindications_reconfirmed",
+            "contraindications_note",
         ]
+        widgets = {
+            "contraindications_reconfirmed": forms.RadioSelect,
+            "contraindications_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A new contraindication, once recorded, stays (services.checklist_update): the answer
+        # is shown but not offered for change, so saving the other items keeps it.
+        if self.instance.contraindications_reconfirmed == CONTRAINDICATIONS_NEW_FOUND:
+            self.fields["contraindications_reconfirmed"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        # Said at the note itself, before the model's constraint says it for the whole form.
+        answer = data.get("contraindications_reconfirmed")
+        if answer == CONTRAINDICATIONS_NEW_FOUND and not data.get("contraindications_note"):
+            self.add_error("contraindications_note", NEW_CONTRAINDICATION_NEEDS_NOTE)
+        return data
 
 
 class ReasonForm(forms.Form):

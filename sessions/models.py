@@ -21,6 +21,12 @@ from sessions import vitals as vital_rules
 
 MG = {"max_digits": 9, "decimal_places": 1}  # ledger and dose amounts: to 0.1 mg (DESIGN.md)
 
+# Answers to the pre-dose re-confirmation of the contraindication screen.
+CONTRAINDICATIONS_NOT_ASKED = ""
+CONTRAINDICATIONS_NOTHING_NEW = "nothing_new"
+CONTRAINDICATIONS_NEW_FOUND = "new_found"
+NEW_CONTRAINDICATION_NEEDS_NOTE = "Write what new contraindication was found."
+
 
 class Route(models.TextChoices):
     IV = "iv", "Intravenous (IV)"
@@ -206,6 +212,26 @@ class DosingSession(models.Model):
         blank=True,
     )
     intention_set = models.BooleanField("intention set (preparation session done)", default=False)
+    # The contraindication screen asked again before every dose (DESIGN.md, "Contraindication
+    # screen": intake, and re-confirmed before every dose). Not a tick box: a new finding is an
+    # answer of its own, which keeps the checklist incomplete (services.checklist_update).
+    contraindications_reconfirmed = models.CharField(
+        "contraindication screen re-confirmed with the patient today",
+        max_length=12,
+        choices=[
+            (CONTRAINDICATIONS_NOT_ASKED, "Not yet asked today"),
+            (CONTRAINDICATIONS_NOTHING_NEW, "Asked today: nothing new"),
+            (CONTRAINDICATIONS_NEW_FOUND, "New contraindication found"),
+        ],
+        blank=True,
+        help_text="Any new condition, pregnancy, or medication such as an MAOI, high-dose "
+        "benzodiazepines or lamotrigine since the intake?",
+    )
+    contraindications_note = models.TextField(
+        "contraindication re-check note",
+        blank=True,
+        help_text="Required when a new contraindication is found: what it is.",
+    )
     # The checklist as it stood when the dose was recorded (selectors.checklist_items).
     checklist_at_dose = models.JSONField(default=list, blank=True, editable=False)
     checklist_override_reason = models.TextField(blank=True)
@@ -283,6 +309,12 @@ class DosingSession(models.Model):
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True) | Q(signed_by__isnull=False),
                 name="session_signature_has_author",
+            ),
+            models.CheckConstraint(
+                condition=~Q(contraindications_reconfirmed=CONTRAINDICATIONS_NEW_FOUND)
+                | ~Q(contraindications_note=""),
+                name="session_new_contraindication_has_note",
+                violation_error_message=NEW_CONTRAINDICATION_NEEDS_NOTE,
             ),
         ]
         indexes = [models.Index(fields=["status", "scheduled_for"], name="session_worklist_idx")]

@@ -12,13 +12,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kap_clinic import roles
-from patients import instruments
+from patients import contraindications, instruments
 from patients import selectors as patient_selectors
-from patients.models import MeasureResult
+from patients.models import EligibilityDecision, MeasureResult, Patient
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Appointment, AppointmentType
 from sessions import vitals as vital_rules
 from sessions.models import (
+    CONTRAINDICATIONS_NEW_FOUND,
+    CONTRAINDICATIONS_NOTHING_NEW,
     DosingSession,
     IntegrationFollowUp,
     LedgerEntry,
@@ -82,6 +84,9 @@ class ChecklistItem:
     done: bool
     detail: str = ""
     automatic: bool = False  # filled in by the system, not ticked
+    # Further lines shown under the item (the intake's findings to ask about again). A list in
+    # snapshots taken before this field existed is simply absent: the default applies.
+    lines: tuple[str, ...] = ()
 
 
 def checklist_items(session: DosingSession) -> list[ChecklistItem]:
@@ -177,7 +182,73 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
             session.get_pregnancy_test_display() if pregnancy else "",
         ),
         ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
+        _contraindications_item(session, patient),
     ]
+
+
+def _contraindications_item(session: DosingSession, patient: Patient) -> ChecklistItem:
+    """The contraindication screen re-confirmed with the patient before this dose (DESIGN.md,
+    "Contraindication screen": intake, and re-confirmed before every dose).
+
+    Done only when the clinician asked today and found nothing new. A new finding keeps the
+    item undone, so the dose gate holds until a medical provider overrides the checklist with a
+    reason (services.checklist_update explains why it cannot simply be ticked away). The signed
+    intake's "yes" and "unknown" answers are listed so the clinician knows what to ask about.
+    """
+    answer, note = session.contraindications_reconfirmed, session.contraindications_note
+    if answer == CONTRAINDICATIONS_NEW_FOUND:
+        detail = f"New contraindication found today: {note}"
+    elif answer == CONTRAINDICATIONS_NOTHING_NEW:
+        detail = "Asked today: nothing new" + (f" ({note})" if note else "")
+    else:
+        detail = "Not yet asked today"
+    findings = _intake_findings(patient)
+    if findings:
+        detail += (
+            ". From the signed intake, ask about:" if not answer else ". From the signed intake:"
+        )
+    return ChecklistItem(
+        "contraindications",
+        "Contraindication screen re-confirmed with the patient today (no new condition, "
+        "pregnancy or interacting medication)",
+        answer == CONTRAINDICATIONS_NOTHING_NEW,
+        detail,
+        lines=tuple(findings),
+    )
+
+
+def _intake_findings(patient: Patient) -> list[str]:
+    """The signed intake's items answered "yes" or "unknown", absolute first, each with its
+    kind; an absolute "yes" the provider overrode at eligibility says so."""
+    intake = patient_selectors.latest_signed_intake(patient)
+    if intake is None:
+        return []
+    order = {c.code: i for i, c in enumerate(contraindications.CONTRAINDICATIONS)}
+    answers = sorted(
+        (
+            a
+            for a in intake.screen.all()
+            if a.answer in (contraindications.YES, contraindications.UNKNOWN)
+        ),
+        key=lambda a: (not a.is_absolute, order[a.item]),
+    )
+    if not answers:
+        return []
+    override = None
+    if any(a.is_absolute and a.answer == contraindications.YES for a in answers):
+        latest = patient_selectors.eligibility_latest(patient)
+        if latest is not None and latest.decision == EligibilityDecision.Decision.ELIGIBLE:
+            override = latest
+    lines = []
+    for a in answers:
+        line = f"{a.get_item_display()} ({a.kind}): {a.get_answer_display().lower()} at intake"
+        if a.note:
+            line += f" — {a.note}"
+        if override is not None and a.is_absolute and a.item in override.overridden_items:
+            by = override.signed_by.get_full_name() or override.signed_by.get_username()
+            line += f"; overridden at eligibility by {by}: {override.override_reason}"
+        lines.append(line)
+    return lines
 
 
 def _measure_on(patient, code: str, day: tuple[datetime, datetime]) -> MeasureResult | None:

@@ -28,6 +28,10 @@ from scheduling.models import Appointment
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import (
+    CONTRAINDICATIONS_NEW_FOUND,
+    CONTRAINDICATIONS_NOT_ASKED,
+    CONTRAINDICATIONS_NOTHING_NEW,
+    NEW_CONTRAINDICATION_NEEDS_NOTE,
     AdverseEvent,
     DosingProtocol,
     DosingSession,
@@ -165,19 +169,60 @@ CHECKLIST_FIELDS = (
     "medications_reviewed",
     "pregnancy_test",
     "intention_set",
+    "contraindications_reconfirmed",
+    "contraindications_note",
+)
+RECONFIRM_ANSWERS = (
+    CONTRAINDICATIONS_NOT_ASKED,
+    CONTRAINDICATIONS_NOTHING_NEW,
+    CONTRAINDICATIONS_NEW_FOUND,
 )
 
 
 @transaction.atomic
 def checklist_update(*, session: DosingSession, by: User, **fields: Any) -> DosingSession:
+    """Save what a person confirms on the preparation checklist.
+
+    The contraindication screen is re-confirmed before every dose (DESIGN.md, "Contraindication
+    screen"). A new contraindication found at the chair cannot be ticked past: it is an answer
+    of its own, with a required note saying what was found, and it leaves the item (so the
+    checklist) incomplete. Once recorded it stays on this session's checklist — nobody changes
+    it back to "nothing new" — so the only way to a dose is a medical provider's checklist
+    override with a written reason ("Incomplete checklist → no dose, unless a medical provider
+    overrides", DESIGN.md, "Preparation checklist"), or the session is aborted. An override
+    given before the finding was not about it, so the finding withdraws it: the provider
+    decides again knowing what was found (the earlier one stays in the history).
+    """
     unknown = set(fields) - set(CHECKLIST_FIELDS)
     if unknown:
         raise TypeError(f"Not checklist fields: {', '.join(sorted(unknown))}")
     session = _lock(session)
     if session.is_dosed:
         raise ValidationError("The dose is recorded; the checklist can no longer change.")
+    found_before = session.contraindications_reconfirmed == CONTRAINDICATIONS_NEW_FOUND
     for name, value in fields.items():
         setattr(session, name, value.strip() if isinstance(value, str) else value)
+    answer = session.contraindications_reconfirmed
+    if answer not in RECONFIRM_ANSWERS:
+        raise ValidationError(
+            {"contraindications_reconfirmed": "Choose one of the contraindication answers."}
+        )
+    if found_before and answer != CONTRAINDICATIONS_NEW_FOUND:
+        raise ValidationError(
+            {
+                "contraindications_reconfirmed": "A new contraindication was recorded for this "
+                "session and stays on its checklist. A medical provider can override the "
+                "checklist with a reason, or the session can be aborted."
+            }
+        )
+    if answer == CONTRAINDICATIONS_NEW_FOUND and not session.contraindications_note:
+        raise ValidationError({"contraindications_note": NEW_CONTRAINDICATION_NEEDS_NOTE})
+    if answer == CONTRAINDICATIONS_NEW_FOUND and not found_before:
+        session._change_reason = f"new contraindication found by {by}"
+        if session.checklist_override_reason:
+            session.checklist_override_reason = ""
+            session.checklist_override_by = None
+            session._change_reason += "; the earlier checklist override is withdrawn"
     session.save()
     return session
 

@@ -1,10 +1,10 @@
 """Bad input never breaks a page or corrupts data (Hypothesis).
 
 Through the real views, for the main forms — patient registration, intake measures (PHQ-9),
-booking, dose, vitals and the controlled-substance ledger: a body that is valid except for one
-field made invalid gets a form error (200/400) and saves nothing; any text at all, raw bytes that
-are not UTF-8, encoded lone surrogates, NUL characters and oversized values never give a server
-error; and what is stored comes back escaped.
+booking, dose, vitals, the preparation checklist and the controlled-substance ledger: a body that
+is valid except for one field made invalid gets a form error (200/400) and saves nothing; any text
+at all, raw bytes that are not UTF-8, encoded lone surrogates, NUL characters and oversized values
+never give a server error; and what is stored comes back escaped.
 """
 
 from __future__ import annotations
@@ -166,6 +166,14 @@ NASTY_TEXT = st.one_of(
 )
 
 
+# Any text, raw bytes that are mostly not UTF-8, and encoded lone surrogates.
+RAW = st.one_of(
+    NASTY_TEXT.map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=64),
+    st.sampled_from([b"\xff\xfe", b"\xed\xa0\x80", b"\xc0\xaf", b"\x80abc"]),
+)
+
+
 @pytest.fixture
 def users(personas) -> dict[str, User]:
     return personas
@@ -226,14 +234,60 @@ def test_any_text_bytes_or_surrogates_in_any_field_never_break_the_page(
 ) -> None:
     url, body = target.setup(users)
     client = client_for(users[target.persona])
-    raw = st.one_of(
-        NASTY_TEXT.map(lambda s: s.encode("utf-8", "surrogatepass")),
-        st.binary(max_size=64),  # mostly not UTF-8
-        st.sampled_from([b"\xff\xfe", b"\xed\xa0\x80", b"\xc0\xaf", b"\x80abc"]),
-    )
 
     @EXAMPLES
-    @given(field=st.sampled_from(sorted(body)), value=raw)
+    @given(field=st.sampled_from(sorted(body)), value=RAW)
+    def check(field: str, value: bytes) -> None:
+        before = rows()
+        response = post_raw(client, url, {**body, field: value})
+        assert response.status_code < 500, f"{field}={value!r}"
+        if response.status_code != 302:
+            assert rows() == before, f"{field}={value!r}: refused but saved"
+
+    check()
+
+
+def checklist_form(users):
+    session = make_session(by=users["provider"])
+    body = {
+        "fasting_confirmed": "on",
+        "escort_name": "Jamie Doe",
+        "escort_phone": "+1 734 555 0199",
+        "medications_reviewed": "on",
+        "pregnancy_test": "not_applicable",
+        "intention_set": "on",
+        "contraindications_reconfirmed": "new_found",
+        "contraindications_note": "Started an MAOI",
+    }
+    return reverse("sessions:checklist_update", args=[session.pk]), body
+
+
+# The checklist has no required field (an unticked item is an answer), so it is not one of the
+# TARGETS; its choices and the note a new contraindication needs are checked here.
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"pregnancy_test": "maybe"},
+        {"contraindications_reconfirmed": "probably_fine"},
+        {"contraindications_note": ""},
+        {"contraindications_note": "   "},
+    ],
+)
+def test_checklist_refuses_a_bad_answer_or_a_finding_without_a_note(change, users) -> None:
+    url, body = checklist_form(users)
+    before = rows()
+    response = post_raw(client_for(users["clinician"]), url, {**body, **change})
+    assert_refused_and_nothing_saved(response, before, str(change))
+
+
+@pytest.mark.django_db
+def test_any_text_bytes_or_surrogates_in_the_checklist_never_break_the_page(users) -> None:
+    url, body = checklist_form(users)
+    client = client_for(users["clinician"])
+
+    @EXAMPLES
+    @given(field=st.sampled_from(sorted(body)), value=RAW)
     def check(field: str, value: bytes) -> None:
         before = rows()
         response = post_raw(client, url, {**body, field: value})

@@ -31,12 +31,22 @@ def protocol(route: str = "iv") -> DosingProtocol:
     return DosingProtocol.objects.get(route=route)
 
 
-def ready_patient(*, by: User) -> Patient:
-    """Signed intake, signed "eligible" and a current consent: ready for a course."""
+def ready_patient(
+    *, by: User, screen: dict[str, str] | None = None, override_reason: str = ""
+) -> Patient:
+    """Signed intake, signed "eligible" and a current consent: ready for a course.
+
+    ``screen`` sets contraindication answers (the rest are "no"); an absolute "yes" needs the
+    provider's ``override_reason`` at eligibility, and ``by`` must then be a medical provider.
+    """
     patient = PatientFactory()
-    make_intake(patient, by=by, sign=True)
+    make_intake(patient, by=by, sign=True, screen=screen)
     patient_services.eligibility_sign(
-        patient=patient, decision="eligible", note="Meets criteria.", by=by
+        patient=patient,
+        decision="eligible",
+        note="Meets criteria.",
+        by=by,
+        override_reason=override_reason,
     )
     document = ConsentDocument.objects.order_by("-published_at").first() or (
         make_consent_document()
@@ -51,9 +61,11 @@ def ready_patient(*, by: User) -> Patient:
     return patient
 
 
-def make_course(*, by: User, route: str = "iv", planned: int = 6) -> TreatmentCourse:
+def make_course(
+    *, by: User, route: str = "iv", planned: int = 6, patient: Patient | None = None
+) -> TreatmentCourse:
     return services.course_start(
-        patient=ready_patient(by=by),
+        patient=patient or ready_patient(by=by),
         protocol=protocol(route),
         planned_sessions=planned,
         starts_on=timezone.localdate(),
@@ -80,6 +92,7 @@ def prepare(session: DosingSession, *, by: User, vitals: tuple[int, int] = (122,
         medications_reviewed=True,
         pregnancy_test="not_applicable",
         intention_set=True,
+        contraindications_reconfirmed="nothing_new",
     )
     services.vitals_record(
         session=session, systolic=vitals[0], diastolic=vitals[1], heart_rate=72, spo2=98, by=by

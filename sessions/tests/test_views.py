@@ -62,6 +62,7 @@ def test_iv_session_end_to_end(as_clinician, clinician, provider) -> None:
                 "medications_reviewed": "on",
                 "pregnancy_test": "not_applicable",
                 "intention_set": "on",
+                "contraindications_reconfirmed": "nothing_new",
             },
         )
         assert response.status_code == 302
