@@ -379,6 +379,22 @@ def integration_worklist(*, user: User | None = None, now: datetime | None = Non
     return [(s, integration_status(s, [], now)) for s in qs[:50]]
 
 
+def pending_contraindication_findings() -> list[DosingSession]:
+    """Sessions not yet dosed where the pre-dose re-check found a new contraindication and no
+    provider has overridden the checklist since (the provider's home panel): the dose waits on
+    a provider's decision, to override with a reason or to stop."""
+    return list(
+        DosingSession.objects.filter(
+            contraindications_reconfirmed=CONTRAINDICATIONS_NEW_FOUND,
+            checklist_override_by__isnull=True,
+            dose_started_at__isnull=True,
+            status__in=(Status.PLANNED, Status.IN_PROGRESS),
+        )
+        .select_related("course__patient")
+        .order_by("scheduled_for", "pk")
+    )
+
+
 def pending_holds() -> list[VitalReading]:
     """Unacknowledged pre-dose holds on sessions not yet dosed (the provider's home panel)."""
     # JSON "contains" is not portable to SQLite; the candidates (undosed sessions) are few.

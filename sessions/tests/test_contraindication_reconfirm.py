@@ -421,3 +421,21 @@ def test_admin_shows_the_reconfirmation_read_only(clinician) -> None:
     assert "Contraindication screen re-confirmed with the patient today" in html
     assert "Started phenelzine last week" in html
     assert client.post(url, {"contraindications_reconfirmed": ""}).status_code == 403
+
+
+def test_a_new_finding_waits_on_the_providers_home_page_until_they_decide(
+    clinician, provider
+) -> None:
+    session = found(prepared(clinician), clinician)
+    name = session.course.patient.display_name
+    home = page(client_for(provider).get(reverse("home")))
+    assert 'data-testid="home-contraindication-findings"' in home
+    assert f"{name}: new contraindication found" in home
+    # Clinicians see the finding on the session itself, not as a provider's to-do.
+    assert "home-contraindication-findings" not in page(client_for(clinician).get(reverse("home")))
+
+    services.checklist_override(
+        session=session, reason="MAOI stopped 3 weeks ago; psychiatrist agrees", by=provider
+    )
+    home = page(client_for(provider).get(reverse("home")))
+    assert f"{name}: new contraindication found" not in home
