@@ -3,14 +3,17 @@ screen": intake, and re-confirmed before every dose), as an item of the preparat
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import PASSWORD, client_for
 from patients.tests.factories import make_intake
@@ -439,3 +442,19 @@ def test_a_new_finding_waits_on_the_providers_home_page_until_they_decide(
     )
     home = page(client_for(provider).get(reverse("home")))
     assert f"{name}: new contraindication found" not in home
+
+
+def test_an_intake_signed_after_eligibility_unticks_eligibility_and_the_chart_says_why(
+    clinician, provider
+) -> None:
+    session = prepared(clinician)
+    patient = session.course.patient
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        make_intake(patient, by=clinician, sign=True)
+        items = {
+            i.key: i for i in selectors.checklist_items(DosingSession.objects.get(pk=session.pk))
+        }
+        chart = page(client_for(provider).get(reverse("patients:chart", args=[patient.pk])))
+    assert not items["eligibility"].done
+    assert items["eligibility"].detail == "Signed before the latest intake: a provider signs again"
+    assert 'data-testid="eligibility-outdated"' in chart
