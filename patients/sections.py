@@ -29,9 +29,14 @@ def intake_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 
 def eligibility_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    latest = selectors.eligibility_latest(patient)
+    intake = selectors.latest_signed_intake(patient)
+    # An intake signed after the decision un-signs it (selectors.eligibility_is_signed).
+    newer = latest is not None and intake is not None and intake.signed_at > latest.signed_at
     return {
-        "latest": selectors.eligibility_latest(patient),
-        "has_signed_intake": selectors.latest_signed_intake(patient) is not None,
+        "latest": latest,
+        "has_signed_intake": intake is not None,
+        "newer_intake": intake if newer else None,
         "can_sign": roles.has_role(request.user, roles.MEDICAL_PROVIDER),
     }
 

@@ -190,9 +190,15 @@ def eligibility_latest(patient: Patient) -> EligibilityDecision | None:
 
 
 def eligibility_is_signed(patient: Patient) -> bool:
-    """True when the patient's latest signed eligibility decision is "eligible"."""
+    """True when the patient's latest signed eligibility decision is "eligible" and no intake
+    was signed after it: a newer intake (before a maintenance phase, say) may hold answers the
+    decision never weighed, such as a new absolute contraindication, so a provider signs again."""
     latest = eligibility_latest(patient)
-    return latest is not None and latest.decision == EligibilityDecision.Decision.ELIGIBLE
+    if latest is None or latest.decision != EligibilityDecision.Decision.ELIGIBLE:
+        return False
+    return not Intake.objects.filter(
+        patient_id=patient.pk, status=Intake.Status.SIGNED, signed_at__gt=latest.signed_at
+    ).exists()
 
 
 def consent_current(patient: Patient) -> Consent | None:

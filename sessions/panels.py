@@ -31,4 +31,7 @@ def home_integration(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def home_holds(request: HttpRequest) -> dict[str, Any]:
-    return {"holds": selectors.pending_holds()}
+    return {
+        "holds": selectors.pending_holds(),
+        "findings": selectors.pending_contraindication_findings(),
+    }

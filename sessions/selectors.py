@@ -89,6 +89,15 @@ class ChecklistItem:
     lines: tuple[str, ...] = ()
 
 
+def _eligibility_gap(patient) -> str:
+    latest = patient_selectors.eligibility_latest(patient)
+    if latest is None:
+        return "No decision yet"
+    if latest.decision == EligibilityDecision.Decision.ELIGIBLE:
+        return "Signed before the latest intake: a provider signs again"
+    return f"Latest decision: {latest.get_decision_display()}"
+
+
 def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     """DESIGN.md's preparation checklist: what the system knows, then what a person confirms.
 
@@ -123,6 +132,7 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     escort_from_patient = not session.escort_name and bool(from_patient.get("escort_recorded"))
     escort_name = session.escort_name or from_patient.get("escort_name", "")
     escort_phone = session.escort_phone or from_patient.get("escort_phone", "")
+    eligible = patient_selectors.eligibility_is_signed(patient)
     return [
         ChecklistItem(
             "consent",
@@ -133,7 +143,8 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
         ChecklistItem(
             "eligibility",
             "Eligibility signed",
-            patient_selectors.eligibility_is_signed(patient),
+            eligible,
+            "" if eligible else _eligibility_gap(patient),
             automatic=True,
         ),
         ChecklistItem(
@@ -377,6 +388,22 @@ def integration_worklist(*, user: User | None = None, now: datetime | None = Non
             | Q(course__patient__primary_clinician__isnull=True)
         )
     return [(s, integration_status(s, [], now)) for s in qs[:50]]
+
+
+def pending_contraindication_findings() -> list[DosingSession]:
+    """Sessions not yet dosed where the pre-dose re-check found a new contraindication and no
+    provider has overridden the checklist since (the provider's home panel): the dose waits on
+    a provider's decision, to override with a reason or to stop."""
+    return list(
+        DosingSession.objects.filter(
+            contraindications_reconfirmed=CONTRAINDICATIONS_NEW_FOUND,
+            checklist_override_by__isnull=True,
+            dose_started_at__isnull=True,
+            status__in=(Status.PLANNED, Status.IN_PROGRESS),
+        )
+        .select_related("course__patient")
+        .order_by("scheduled_for", "pk")
+    )
 
 
 def pending_holds() -> list[VitalReading]:

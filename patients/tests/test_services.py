@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -242,6 +243,28 @@ def test_eligible_is_refused_for_an_absolute_contraindication_without_override(
         assert selectors.eligibility_is_signed(patient)
         assert decision.is_override is bool(override)
         assert Patient.objects.get(pk=patient.pk).status == "eligible"
+
+
+def test_an_intake_signed_after_eligibility_needs_eligibility_signed_again(
+    clinician, provider
+) -> None:
+    patient = PatientFactory(status="intake")
+    make_intake(patient, by=clinician, sign=True)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        services.eligibility_sign(patient=patient, decision="eligible", note="ok", by=provider)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
+        # A later intake found an absolute contraindication the decision never weighed.
+        make_intake(patient, by=clinician, sign=True, screen={"pregnancy": "yes"})
+        assert not selectors.eligibility_is_signed(patient)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=15)):
+        services.eligibility_sign(
+            patient=patient,
+            decision="eligible",
+            note="reviewed",
+            by=provider,
+            override_reason="Negative test today; the intake answer was an error",
+        )
+        assert selectors.eligibility_is_signed(patient)
 
 
 def test_eligible_needs_a_signed_intake(clinician, provider) -> None:

@@ -3,14 +3,17 @@ screen": intake, and re-confirmed before every dose), as an item of the preparat
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import PASSWORD, client_for
 from patients.tests.factories import make_intake
@@ -421,3 +424,37 @@ def test_admin_shows_the_reconfirmation_read_only(clinician) -> None:
     assert "Contraindication screen re-confirmed with the patient today" in html
     assert "Started phenelzine last week" in html
     assert client.post(url, {"contraindications_reconfirmed": ""}).status_code == 403
+
+
+def test_a_new_finding_waits_on_the_providers_home_page_until_they_decide(
+    clinician, provider
+) -> None:
+    session = found(prepared(clinician), clinician)
+    name = session.course.patient.display_name
+    home = page(client_for(provider).get(reverse("home")))
+    assert 'data-testid="home-contraindication-findings"' in home
+    assert f"{name}: new contraindication found" in home
+    # Clinicians see the finding on the session itself, not as a provider's to-do.
+    assert "home-contraindication-findings" not in page(client_for(clinician).get(reverse("home")))
+
+    services.checklist_override(
+        session=session, reason="MAOI stopped 3 weeks ago; psychiatrist agrees", by=provider
+    )
+    home = page(client_for(provider).get(reverse("home")))
+    assert f"{name}: new contraindication found" not in home
+
+
+def test_an_intake_signed_after_eligibility_unticks_eligibility_and_the_chart_says_why(
+    clinician, provider
+) -> None:
+    session = prepared(clinician)
+    patient = session.course.patient
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        make_intake(patient, by=clinician, sign=True)
+        items = {
+            i.key: i for i in selectors.checklist_items(DosingSession.objects.get(pk=session.pk))
+        }
+        chart = page(client_for(provider).get(reverse("patients:chart", args=[patient.pk])))
+    assert not items["eligibility"].done
+    assert items["eligibility"].detail == "Signed before the latest intake: a provider signs again"
+    assert 'data-testid="eligibility-outdated"' in chart
