@@ -32,7 +32,7 @@ def test_front_desk_books_an_inquiry_from_the_calendar_then_reschedules_and_canc
     day = timezone.localdate() + timedelta(days=1)
     sign_in(front_desk)
 
-    page.get_by_role("link", name="Schedule").click()
+    page.get_by_test_id("main-nav").get_by_role("link", name="Schedule").click()
     page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={day.isoformat()}")
     expect(page.get_by_test_id("calendar-day")).to_contain_text(day.strftime("%B"))
     page.get_by_label(f"Book {clinician.get_full_name()} at 10:00").click()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import audit, mfa, roles, sessions
 from kap_clinic.forms import AccessLogFilterForm, TokenForm
-from kap_clinic.home import AREAS, panels_for
+from kap_clinic.home import areas_for, panels_for
 from kap_clinic.models import AccessEvent
 
 ACCESS_LOG_PAGE_SIZE = 50
@@ -28,9 +28,11 @@ CSV_BATCH = 1000
 
 @roles.role_required(roles.STAFF)
 def home(request: HttpRequest) -> HttpResponse:
-    mine = roles.roles_of(request.user)
-    areas = [(role, AREAS[role]) for role in roles.ROLE_ORDER if role in mine]
-    return render(request, "kap_clinic/home.html", {"areas": areas, "panels": panels_for(request)})
+    return render(
+        request,
+        "kap_clinic/home.html",
+        {"areas": areas_for(request.user), "panels": panels_for(request)},
+    )
 
 
 @require_POST

@@ -11,13 +11,22 @@ class PatientsConfig(AppConfig):
         from kap_clinic import roles
         from kap_clinic.home import PANELS, Panel
         from patients import sections
-        from patients.home import risk_flags_panel
+        from patients.home import eligibility_panel, risk_flags_panel
 
         sections.register()
-        panel = Panel(
-            template="patients/snippets/home_risk_flags.html",
-            roles=roles.CLINICAL,
-            context=risk_flags_panel,
-        )
-        if panel not in PANELS:
-            PANELS.append(panel)
+        for panel in (
+            Panel(
+                template="patients/snippets/home_risk_flags.html",
+                roles=roles.CLINICAL,
+                context=risk_flags_panel,
+                order=10,
+            ),
+            Panel(
+                template="patients/snippets/home_eligibility.html",
+                roles=frozenset({roles.MEDICAL_PROVIDER}),
+                context=eligibility_panel,
+                order=30,
+            ),
+        ):
+            if panel not in PANELS:
+                PANELS.append(panel)

@@ -1,4 +1,5 @@
-"""The clinician's home-page worklist: suicide-risk results awaiting acknowledgement."""
+"""Home-page worklists: suicide-risk results to acknowledge (clinical roles), intakes awaiting
+an eligibility decision (medical provider)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from patients import selectors
+from patients.models import EligibilityDecision
 
 
 def risk_flags_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -14,3 +16,16 @@ def risk_flags_panel(request: HttpRequest) -> dict[str, Any] | None:
     if not flags:
         return None
     return {"risk_flags": flags}
+
+
+# How many waiting intakes the home page lists, longest waiting first.
+HOME_ELIGIBILITY = 25
+
+
+def eligibility_panel(request: HttpRequest) -> dict[str, Any]:
+    waiting = list(selectors.awaiting_eligibility()[: HOME_ELIGIBILITY + 1])
+    labels = dict(EligibilityDecision.Decision.choices)
+    return {
+        "rows": [(p, labels.get(p.last_decision, "")) for p in waiting[:HOME_ELIGIBILITY]],
+        "more": len(waiting) > HOME_ELIGIBILITY,
+    }

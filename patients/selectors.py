@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
@@ -199,6 +199,30 @@ def eligibility_is_signed(patient: Patient) -> bool:
     return not Intake.objects.filter(
         patient_id=patient.pk, status=Intake.Status.SIGNED, signed_at__gt=latest.signed_at
     ).exists()
+
+
+def awaiting_eligibility() -> QuerySet[Patient]:
+    """Patients whose latest signed intake has no eligibility decision signed after it, the
+    longest waiting first: the provider's home worklist. The same rule as
+    ``eligibility_is_signed`` (a newer intake needs a new decision), for every patient in one
+    query. Archived patients are left out: their record is closed."""
+    intakes = Intake.objects.filter(patient=OuterRef("pk"), status=Intake.Status.SIGNED).order_by(
+        "-signed_at", "-id"
+    )
+    decisions = EligibilityDecision.objects.filter(patient=OuterRef("pk")).order_by(
+        "-signed_at", "-id"
+    )
+    return (
+        Patient.objects.filter(archived_at__isnull=True)
+        .annotate(
+            intake_signed_at=Subquery(intakes.values("signed_at")[:1]),
+            decided_at=Subquery(decisions.values("signed_at")[:1]),
+            last_decision=Subquery(decisions.values("decision")[:1]),
+        )
+        .filter(intake_signed_at__isnull=False)
+        .filter(Q(decided_at__isnull=True) | Q(decided_at__lt=F("intake_signed_at")))
+        .order_by("intake_signed_at", "pk")
+    )
 
 
 def consent_current(patient: Patient) -> Consent | None:

@@ -12,13 +12,14 @@ class SchedulingConfig(AppConfig):
         from patients import chart
         from scheduling import selectors
 
-        home.PANELS.append(
-            home.Panel(
-                template="scheduling/snippets/home_arrivals.html",
-                roles=frozenset({roles.FRONT_DESK}),
-                context=selectors.home_arrivals_context,
-            )
+        panel = home.Panel(
+            template="scheduling/snippets/home_arrivals.html",
+            roles=roles.FRONT_OFFICE,
+            context=selectors.home_arrivals_context,
+            order=40,
         )
+        if panel not in home.PANELS:
+            home.PANELS.append(panel)
         chart.register_front_desk_section(
             key="appointments",
             title="Appointments",

@@ -299,8 +299,35 @@ def reminder_for_user(*, user: User | AnonymousUser, pk: int) -> Reminder:
     return get_object_or_404(Reminder.objects.select_related("appointment__type"), pk=pk)
 
 
+# How many of today's next visits the home page lists; the arrivals page has the whole day.
+HOME_ARRIVALS = 10
+
+
+def next_arrivals(
+    *, day: date, clinician: User | None = None, limit: int = HOME_ARRIVALS
+) -> tuple[list[Appointment], bool]:
+    """The day's visits still to be seen (booked or checked in), in start order, at most
+    ``limit`` of them, and whether there are more. One query, however many visits."""
+    start, end = _day_bounds(day)
+    waiting = appointments_between(start, end).filter(
+        status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+    )
+    if clinician is not None:
+        waiting = waiting.filter(clinician=clinician)
+    shown = list(waiting[: limit + 1])
+    return shown[:limit], len(shown) > limit
+
+
 def home_arrivals_context(request: Any) -> dict[str, Any]:
-    return {"appointments": arrivals(day=timezone.localdate())}
+    """Front desk: everyone's next visits today, to check them in. A clinician or provider:
+    their own visits today. Type name, clinician, room and status only: nothing clinical."""
+    clinical = roles.has_role(request.user, roles.CLINICAL) and not roles.has_role(
+        request.user, roles.FRONT_DESK
+    )
+    appointments, more = next_arrivals(
+        day=timezone.localdate(), clinician=request.user if clinical else None
+    )
+    return {"appointments": appointments, "more": more, "own": clinical}
 
 
 def patient_section_context(request: Any, patient: Any) -> dict[str, Any]:

@@ -27,14 +27,22 @@ class SessionsConfig(AppConfig):
         register_outcome_markers(key="dosing", markers=panels.outcome_markers)
         for panel in (
             Panel(
-                "sessions/snippets/home_integration.html",
-                roles.CLINICAL,
-                panels.home_integration,
-            ),
-            Panel(
                 "sessions/snippets/home_holds.html",
                 frozenset({roles.MEDICAL_PROVIDER}),
                 panels.home_holds,
+                order=20,
+            ),
+            Panel(
+                "sessions/snippets/home_sessions_today.html",
+                roles.CLINICAL,
+                panels.home_sessions_today,
+                order=50,
+            ),
+            Panel(
+                "sessions/snippets/home_integration.html",
+                roles.CLINICAL,
+                panels.home_integration,
+                order=60,
             ),
         ):
             if panel not in PANELS:

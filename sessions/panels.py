@@ -23,6 +23,16 @@ def outcome_markers(patient: Any) -> list[OutcomeMarker]:
     ]
 
 
+# How many sessions the home page lists; the sessions page has them all.
+HOME_SESSIONS = 15
+
+
+def home_sessions_today(request: HttpRequest) -> dict[str, Any]:
+    """Today's dosing sessions, and earlier ones still open (in progress, note unsigned)."""
+    sessions = list(selectors.sessions_worklist()[: HOME_SESSIONS + 1])
+    return {"sessions": sessions[:HOME_SESSIONS], "more": len(sessions) > HOME_SESSIONS}
+
+
 def home_integration(request: HttpRequest) -> dict[str, Any] | None:
     """The clinician's integration follow-ups due or overdue (72 h after a dose)."""
     if not roles.has_role(request.user, roles.CLINICIAN):

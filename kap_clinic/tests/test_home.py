@@ -7,23 +7,23 @@ from conftest import client_for
 
 
 @pytest.mark.parametrize(
-    ("persona", "role_name", "sees_admin_link", "area"),
+    ("persona", "role_name", "sees_admin_link", "area", "area_url"),
     [
-        ("front_desk", "Front desk", False, "Schedule"),
-        ("clinician", "Clinician", False, "Dosing sessions"),
-        ("provider", "Medical provider", False, "Controlled substances"),
-        ("clinic_admin", "Clinic admin", True, "Users and roles"),
+        ("front_desk", "Front desk", False, "Schedule", "scheduling:day"),
+        ("clinician", "Clinician", False, "Dosing sessions", "sessions:worklist"),
+        ("provider", "Medical provider", False, "Controlled substances", "sessions:ledger"),
+        ("clinic_admin", "Clinic admin", True, "Users and roles", "admin:auth_user_changelist"),
     ],
 )
 @pytest.mark.django_db
-def test_home_page_names_the_role_and_its_areas(
-    personas, persona, role_name, sees_admin_link, area
+def test_home_page_names_the_role_and_links_its_areas(
+    personas, persona, role_name, sees_admin_link, area, area_url
 ) -> None:
     response = client_for(personas[persona]).get(reverse("home"))
     assert response.status_code == 200
     page = response.content.decode()
     assert f'data-testid="current-role">{role_name}<' in page
-    assert area in page
+    assert f'<a class="stretched-link" href="{reverse(area_url)}">{area}</a>' in page
     assert (reverse("admin:index") in page) is sees_admin_link
 
 
