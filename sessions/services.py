@@ -239,11 +239,10 @@ def session_link_appointment(
         raise ValidationError(problems)
     session.appointment = appointment
     session.scheduled_for = appointment.starts_at
-    session._change_reason = f"linked to the visit of {appointment.local_label} by {by}" + (
-        f" (was the {current.get_status_display().lower()} visit of {current.local_label})"
-        if current is not None
-        else ""
-    )
+    # The history row keeps the old and new visit ids; the reason (at most 100 characters in
+    # simple-history's column) says what happened and who did it.
+    was = f"{current.get_status_display().lower()} " if current is not None else ""
+    session._change_reason = f"{was}visit replaced by a new booking; by {by}"[:100]
     session.save(update_fields=["appointment", "scheduled_for"])
     return session
 
