@@ -425,6 +425,9 @@ def appointment_cancel(
     Reminder.objects.filter(
         appointment=locked, status__in=[Reminder.Status.PENDING, Reminder.Status.FAILED]
     ).update(status=Reminder.Status.CANCELLED, updated_at=now)
+    # A planned dosing session on this visit keeps its link on purpose: there is no new visit
+    # to move it to yet, and unlinking would lose which visit it was planned on. Its page says
+    # "visit cancelled — link the new booking" (sessions.services.session_link_appointment).
     return locked
 
 

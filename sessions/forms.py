@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from kap_clinic import roles
 from patients import instruments
-from scheduling.models import Appointment
+from scheduling import selectors as scheduling_selectors
+from scheduling.models import Appointment, AppointmentType
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import (
@@ -71,6 +72,33 @@ class SessionPlanForm(forms.Form):
         if not data.get("appointment") and not data.get("scheduled_for"):
             raise forms.ValidationError("Choose the booked appointment or give a date and time.")
         return data
+
+
+class VisitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Appointment) -> str:
+        return f"{obj.local_label} · {obj.type.name} · {obj.clinician_name}"
+
+
+class LinkVisitForm(forms.Form):
+    """The patient's upcoming booked dosing visits that have no session yet."""
+
+    appointment = VisitChoiceField(
+        queryset=Appointment.objects.none(),
+        label="Booked dosing visit",
+        error_messages={
+            "invalid_choice": "Choose one of this patient's upcoming booked dosing visits "
+            "that has no session yet."
+        },
+    )
+
+    def __init__(self, *args, patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        visits = scheduling_selectors.patient_upcoming(patient, kinds=[AppointmentType.Kind.DOSING])
+        self.fields["appointment"].queryset = (
+            Appointment.objects.filter(pk__in=[v.pk for v in visits], dosing_session__isnull=True)
+            .select_related("type", "clinician")
+            .order_by("starts_at", "id")
+        )
 
 
 class ChecklistForm(forms.ModelForm):

@@ -149,6 +149,12 @@ class TreatmentCourse(models.Model):
     planned_sessions = models.PositiveSmallIntegerField(default=6)
     starts_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Stopped by hand (services.course_stop): the patient discontinued, or the clinic decided so.
+    stop_reason = models.TextField(blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -161,7 +167,11 @@ class TreatmentCourse(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(planned_sessions__gte=1), name="course_plans_a_session"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="stopped") | ~Q(stop_reason=""),
+                name="course_stop_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +341,16 @@ class DosingSession(models.Model):
         return self.dose_started_at is not None
 
     @property
+    def needs_visit(self) -> bool:
+        """Planned, not dosed, and without a visit that is still on: its booked visit was
+        cancelled or missed (or it never had one), so the new booking can be linked
+        (services.session_link_appointment)."""
+        if self.status != self.Status.PLANNED or self.is_dosed:
+            return False
+        visit = self.appointment
+        return visit is None or visit.status in VISIT_GONE
+
+    @property
     def is_today(self) -> bool:
         """The session's day is today in the clinic's zone: the checklist's "today's" screens
         are the ones taken on this day."""
@@ -361,6 +381,8 @@ class DosingSession(models.Model):
 
 
 INTEGRATION_WINDOW = timedelta(hours=72)
+# Appointment statuses after which a planned session's visit will not take place.
+VISIT_GONE = ("cancelled", "no_show")
 
 
 class VitalReading(models.Model):

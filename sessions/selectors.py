@@ -453,7 +453,7 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
     )
     courses = list(
         TreatmentCourse.objects.filter(patient_id=patient.pk)
-        .select_related("protocol")
+        .select_related("protocol", "stopped_by")
         .prefetch_related(Prefetch("sessions", queryset=sessions))
         .annotate(completed=Count("sessions", filter=Q(sessions__status=Status.COMPLETED)))
     )

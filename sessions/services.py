@@ -24,7 +24,7 @@ from patients import instruments
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.models import Patient
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentType
 from sessions import dosing
 from sessions import vitals as vital_rules
 from sessions.models import (
@@ -32,6 +32,7 @@ from sessions.models import (
     CONTRAINDICATIONS_NOT_ASKED,
     CONTRAINDICATIONS_NOTHING_NEW,
     NEW_CONTRAINDICATION_NEEDS_NOTE,
+    VISIT_GONE,
     AdverseEvent,
     DosingProtocol,
     DosingSession,
@@ -105,6 +106,48 @@ def course_start(
 
 
 @transaction.atomic
+def course_stop(*, course: TreatmentCourse, reason: str, by: User) -> TreatmentCourse:
+    """Stop an active course by hand: the patient discontinues, or the clinic decides so.
+
+    Its planned sessions are aborted with the reason (an aborted session needs one). A session
+    under way (vitals taken or dosed, not yet discharged) refuses the stop: it is finished or
+    aborted on its own page first, so nobody closes a session in the chair from the course page.
+    Booked visits stay on the schedule; cancelling them is the schedule's business.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Write why the course is stopped.")
+    course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    if course.status != TreatmentCourse.Status.ACTIVE:
+        raise ValidationError(
+            f"This course is {course.get_status_display().lower()}; only an active course "
+            "can be stopped."
+        )
+    open_sessions = list(
+        DosingSession.objects.select_for_update()
+        .filter(course=course)
+        .exclude(status__in=(Status.COMPLETED, Status.ABORTED))
+        .order_by("number")
+    )
+    under_way = [s.number for s in open_sessions if s.status != Status.PLANNED or s.is_dosed]
+    if under_way:
+        numbers = ", ".join(str(n) for n in under_way)
+        raise ValidationError(
+            f"Session {numbers} is under way. Discharge the patient or abort the session on "
+            "its own page before stopping the course."
+        )
+    for planned in open_sessions:
+        session_abort(session=planned, reason=f"Course stopped: {reason}", by=by)
+    course.status = TreatmentCourse.Status.STOPPED
+    course.stop_reason = reason
+    course.stopped_at = timezone.now()
+    course.stopped_by = by
+    course._change_reason = f"stopped by {by}"
+    course.save()
+    return course
+
+
+@transaction.atomic
 def session_plan(
     *,
     course: TreatmentCourse,
@@ -157,6 +200,50 @@ def session_follow_appointment(*, appointment: Appointment, by: User) -> DosingS
     session.scheduled_for = appointment.starts_at
     session._change_reason = f"visit rescheduled by {by}"
     session.save(update_fields=["scheduled_for"])
+    return session
+
+
+@transaction.atomic
+def session_link_appointment(
+    *, session: DosingSession, appointment: Appointment, by: User
+) -> DosingSession:
+    """Link a planned session to the patient's new booked dosing visit, taking its time.
+
+    A cancelled or missed visit is not unlinked when it is cancelled (see
+    ``scheduling.services.appointment_cancel``): the session keeps it, and its page says so,
+    until someone links the new booking here. From then on the checklist reads the patient's
+    fasting and escort answers from the new visit's reminder links.
+    """
+    session = _lock(session)
+    # Locked too, so two sessions cannot both be linked to one visit at the same moment.
+    appointment = (
+        Appointment.objects.select_for_update().select_related("type").get(pk=appointment.pk)
+    )
+    current = session.appointment
+    problems = []
+    if session.status != Status.PLANNED or session.is_dosed:
+        problems.append("Only a planned session that has not been dosed can be linked to a visit.")
+    elif current is not None and current.status not in VISIT_GONE:
+        problems.append("This session's booked visit is still on; reschedule that visit instead.")
+    if appointment.patient_id != session.course.patient_id:
+        problems.append("That visit is for another patient.")
+    if appointment.type.kind != AppointmentType.Kind.DOSING:
+        problems.append("That visit is not a dosing visit.")
+    if not appointment.is_open:
+        problems.append(f"That visit is {appointment.get_status_display().lower()}, not booked.")
+    elif appointment.ends_at <= timezone.now():
+        problems.append("That visit is over.")
+    if DosingSession.objects.filter(appointment=appointment).exclude(pk=session.pk).exists():
+        problems.append("That visit already has a dosing session.")
+    if problems:
+        raise ValidationError(problems)
+    session.appointment = appointment
+    session.scheduled_for = appointment.starts_at
+    # The history row keeps the old and new visit ids; the reason (at most 100 characters in
+    # simple-history's column) says what happened and who did it.
+    was = f"{current.get_status_display().lower()} " if current is not None else ""
+    session._change_reason = f"{was}visit replaced by a new booking; by {by}"[:100]
+    session.save(update_fields=["appointment", "scheduled_for"])
     return session
 
 

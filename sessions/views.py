@@ -74,12 +74,37 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, message)
         else:
             return redirect("sessions:session_detail", pk=session.pk)
+    return _course_page(request, course, form=form)
+
+
+def _course_page(request: HttpRequest, course, status: int = 200, **bound: Any) -> HttpResponse:
     courses = [c for c in selectors.treatment_for_chart(course.patient) if c.pk == course.pk]
-    return render(
-        request,
-        "sessions/course_detail.html",
-        {"course": courses[0], "patient": course.patient, "form": form},
-    )
+    context = {"course": courses[0], "patient": course.patient, "stop_form": forms.ReasonForm()}
+    context.update(bound)
+    return render(request, "sessions/course_detail.html", context, status=status)
+
+
+@clinical
+@require_POST
+def course_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    course = selectors.course_for_user(user=request.user, pk=pk)
+    record_access(request=request, patient_id=course.patient_id, what="treatment course")
+    form = forms.ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.course_stop(course=course, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                "Course stopped; its planned sessions are aborted. Any booked dosing visits "
+                "are still on the schedule.",
+            )
+            return redirect("sessions:course_detail", pk=course.pk)
+    plan_form = forms.SessionPlanForm(patient_id=course.patient_id)
+    return _course_page(request, course, 400, form=plan_form, stop_form=form)
 
 
 # --- the session screen ----------------------------------------------------------------------
@@ -116,6 +141,9 @@ def _session_context(request: HttpRequest, session: DosingSession, **bound: Any)
         "note_form": forms.NoteForm(initial={"note": session.note}),
         "addendum_form": forms.AddendumForm(),
         "abort_form": forms.ReasonForm(),
+        "link_form": (
+            forms.LinkVisitForm(patient=session.course.patient) if session.needs_visit else None
+        ),
         "ack_form": forms.ReasonForm(),
     }
     context.update(bound)
@@ -163,6 +191,25 @@ def _back(session: DosingSession, anchor: str = "") -> HttpResponse:
 @clinical
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _show(request, _session(request, pk))
+
+
+@clinical
+@require_POST
+def session_link_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    form = forms.LinkVisitForm(request.POST, patient=session.course.patient)
+    if form.is_valid():
+        try:
+            services.session_link_appointment(
+                session=session, appointment=form.cleaned_data["appointment"], by=request.user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Session linked to the booked visit.")
+            return _back(session)
+    return _show(request, session, 400, link_form=form)
 
 
 @clinical

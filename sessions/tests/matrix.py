@@ -67,7 +67,9 @@ MATRIX = {
     "sessions:worklist": clinical_get(),
     "sessions:course_create": [clinical_get(patient), clinical_post(patient)],
     "sessions:course_detail": [clinical_get(course), clinical_post(course)],
+    "sessions:course_stop": clinical_post(course, reason),
     "sessions:session_detail": clinical_get(session),
+    "sessions:session_link_appointment": clinical_post(session),
     # POST-only actions: an empty or invalid body re-shows the page with errors (400), which is
     # ALLOWED; roles without access get 403 before anything is read.
     "sessions:checklist_update": clinical_post(session),

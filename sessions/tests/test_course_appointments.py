@@ -16,7 +16,6 @@ from patients.tests.factories import PatientFactory
 from scheduling import services as scheduling_services
 from scheduling.tests.factories import tomorrow_at
 from sessions import services
-from sessions.models import TreatmentCourse
 from sessions.tests.factories import (
     book_visit,
     make_course,
@@ -139,8 +138,7 @@ def test_a_finished_course_does_not_claim_the_next_visits(
     as_clinician, course_with_visits, clinician
 ) -> None:
     old = course_with_visits["course"]
-    # No service stops a course yet; the status is what the selector reads.
-    TreatmentCourse.objects.filter(pk=old.pk).update(status=TreatmentCourse.Status.STOPPED)
+    services.course_stop(course=old, reason="Patient moved away", by=clinician)
     new = services.course_start(
         patient=old.patient,
         protocol=protocol("im"),
