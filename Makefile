@@ -11,7 +11,7 @@ help:
 	@echo "make test  - install test dependencies and run the whole test suite"
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
 	@echo "make lint  - ruff, bandit, migrations check"
-	@echo "make bench - page timings and query counts at 10,000 patients"
+	@echo "make bench - key pages under load against the ceiling, on PostgreSQL (needs wrk)"
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,9 +51,10 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/bandit -q -c pyproject.toml -r kap_clinic patients sessions scheduling --severity-level high
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
-# Page timings and query counts at 10,000 patients (prints figures; DATABASE_URL picks the DB).
+# Key pages under load (wrk) against the stack's ceiling, on PostgreSQL at 10,000 patients and
+# 100,000 appointments; BENCH_ARGS="--history" adds 1M appointments (see README, "Benchmark").
 bench: $(VENV)/.dev
-	$(PY) bench/pages.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
