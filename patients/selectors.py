@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
@@ -212,8 +212,19 @@ def awaiting_eligibility() -> QuerySet[Patient]:
     decisions = EligibilityDecision.objects.filter(patient=OuterRef("pk")).order_by(
         "-signed_at", "-id"
     )
+    # The candidates first, set-wise: a patient waits exactly when some signed intake has no
+    # decision signed at or after it (then the latest has none either). One anti-join over
+    # intakes and decisions, instead of four subqueries for every patient in the registry; the
+    # subqueries below then run for the few patients who wait.
+    undecided = Intake.objects.filter(status=Intake.Status.SIGNED).filter(
+        ~Exists(
+            EligibilityDecision.objects.filter(
+                patient=OuterRef("patient"), signed_at__gte=OuterRef("signed_at")
+            )
+        )
+    )
     return (
-        Patient.objects.filter(archived_at__isnull=True)
+        Patient.objects.filter(archived_at__isnull=True, pk__in=undecided.values("patient_id"))
         .annotate(
             intake_signed_at=Subquery(intakes.values("signed_at")[:1]),
             decided_at=Subquery(decisions.values("signed_at")[:1]),

@@ -358,7 +358,9 @@ appointment_no_show = _status_action(services.appointment_no_show, "recorded as 
 
 @roles.role_required(FRONT_OFFICE)
 def reminders(request: HttpRequest) -> HttpResponse:
-    return render(request, "scheduling/reminder_list.html", selectors.reminders_board())
+    page = request.GET.get("sent_page", "")
+    board = selectors.reminders_board(sent_page=int(page) if page.isdigit() else 1)
+    return render(request, "scheduling/reminder_list.html", board)
 
 
 @require_POST
