@@ -7,8 +7,9 @@ Every clinic day (Monday to Friday) has the same plan, ~76 visits across ten cli
 rooms (today ~60), so more appointments mean more *years*, not a busier day: that is what "a
 page's cost must not grow with history" is about (DESIGN.md, "Performance"). Each dosing visit in
 the past is a documented, signed dosing session (checklist, dose, four vitals, PHQ-9, GAD-7,
-C-SSRS, CADSS-6, a ledger administration); courses are six visits on consecutive clinic days.
-One long-term patient ("Morgan Longterm") has 27 courses: 162 sessions and 648 measures.
+C-SSRS, CADSS-6, a ledger administration, an integration follow-up the next day); courses are
+six visits on consecutive clinic days. One long-term patient ("Morgan Longterm") has 27
+courses: 162 sessions and 648 measures.
 
 Rows are written with ``bulk_create``, day by day in batches: the services' one-row-at-a-time
 checks would take hours. The rows keep every database constraint (no overlaps, a ledger that
@@ -52,6 +53,7 @@ from sessions.models import (
     CONTRAINDICATIONS_NOTHING_NEW,
     DosingProtocol,
     DosingSession,
+    IntegrationFollowUp,
     LedgerEntry,
     Lot,
     TreatmentCourse,
@@ -635,6 +637,24 @@ class Seeder:
                 )
             )
         VitalReading.objects.bulk_create(vitals, batch_size=4000)
+        # Integration follow-ups the day after each dose, except for the last few days' doses:
+        # those are the clinicians' "due" worklist.
+        recent = self.now - timedelta(days=3)
+        IntegrationFollowUp.objects.bulk_create(
+            [
+                IntegrationFollowUp(
+                    session=session,
+                    held_at=session.dose_started_at + timedelta(days=1),
+                    themes="Openness, self-compassion.",
+                    plan="Continue the course; journal daily.",
+                    signed_by=a.clinician,
+                    signed_at=session.dose_started_at + timedelta(days=1, hours=1),
+                )
+                for session, a in documented
+                if session.dose_started_at < recent
+            ],
+            batch_size=2000,
+        )
         LedgerEntry.objects.bulk_create(ledger, batch_size=2000)
 
     def _measure(
