@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
@@ -196,6 +196,11 @@ class Seeder:
         self._configuration()
         self._patients()
         self._history()
+        if connection.vendor == "postgresql":
+            # Statistics for the planner, as a database that grew over years would have them;
+            # right after a bulk load they say the tables are empty.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     @transaction.atomic
     def _configuration(self) -> None:
