@@ -370,15 +370,17 @@ def sessions_worklist() -> QuerySet[DosingSession]:
     today = timezone.localdate()
     start = timezone.make_aware(datetime.combine(today, time.min))
     end = timezone.make_aware(datetime.combine(today, time.max))
-    return (
-        DosingSession.objects.filter(
-            Q(scheduled_for__range=(start, end))
-            | Q(status=Status.IN_PROGRESS)
-            | Q(status__in=(Status.COMPLETED, Status.ABORTED), signed_at__isnull=True)
-        )
-        .select_related("course__patient", "course__protocol")
-        .order_by("scheduled_for", "id")
+    # A union, not an OR: with an OR and a LIMIT the planner walks the scheduled_for index
+    # from the clinic's first day and filters (21,000 rows read at five years). Each part reads
+    # its own index: today's range (session_scheduled_idx), the open ones (session_worklist_idx,
+    # session_unsigned_idx).
+    base = DosingSession.objects.select_related("course__patient", "course__protocol").order_by()
+    today_qs = base.filter(scheduled_for__range=(start, end))
+    still_open = base.filter(
+        Q(status=Status.IN_PROGRESS)
+        | Q(status__in=(Status.COMPLETED, Status.ABORTED), signed_at__isnull=True)
     )
+    return today_qs.union(still_open).order_by("scheduled_for", "id")
 
 
 def integration_worklist(*, user: User | None = None, now: datetime | None = None):
