@@ -106,11 +106,13 @@ def main() -> None:
     VAR.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     print(f"date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
+    print(f"load average at start: {load_average()}")
     ensure_postgres()
 
     results = run_stack(
         args, args.database, args.appointments, only=args.only.split(",") if args.only else None
     )
+    print(f"load average at the end of the load: {load_average()}")
     print_table(results, f"{args.appointments:,} appointments")
     (VAR / "results.json").write_text(json.dumps({"pages": results}, indent=2) + "\n")
     print(f"written: {VAR / 'results.json'}")
@@ -176,6 +178,14 @@ def run_stack(
         if not args.keep:
             drop_database(database)
     return summarise(pages)
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages: on a shared machine, what else was running."""
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def machine() -> str:
