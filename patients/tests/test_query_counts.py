@@ -75,3 +75,24 @@ def test_outcome_pages_queries_do_not_grow_with_results(as_clinician, clinician,
                 make_total(patient, code, day % 15, by=clinician, taken_at=taken_at)
         counts.append(queries(as_clinician, reverse(url_name, args=[patient.pk])))
     assert counts[0] == counts[1] <= OUTCOME_PAGE_QUERIES[url_name], counts
+
+
+# Issue 15: the registry's list and search pages, exactly, for 1 and for 20 patients.
+LIST_QUERIES = {"": 5, "okonk": 5}
+
+
+@pytest.mark.parametrize("query", sorted(LIST_QUERIES))
+def test_patient_list_makes_the_same_queries_for_1_or_20_patients(
+    as_front_desk, clinician, django_assert_num_queries, query
+) -> None:
+    url = reverse("patients:list")
+    params = {"q": query} if query else {}
+    as_front_desk.get(url, params)  # the session's first request also writes the session
+    made = 0
+    for total in (1, 20):
+        while made < total:
+            PatientFactory(legal_last_name=f"Okonkwo{made}", primary_clinician=clinician)
+            made += 1
+        with django_assert_num_queries(LIST_QUERIES[query]):
+            response = as_front_desk.get(url, params)
+        assert response.content.decode().count("Okonkwo") >= total

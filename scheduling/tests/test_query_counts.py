@@ -1,0 +1,94 @@
+"""Exact query counts of the schedule's list and calendar pages: the same with 1 row as with 20
+(issue 15). A page that starts querying per appointment or per reminder fails here."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.tests.factories import PatientFactory, UserFactory
+from scheduling.models import Appointment, Reminder
+from scheduling.tests.factories import AppointmentTypeFactory, RoomFactory, clinician_user
+
+pytestmark = pytest.mark.django_db
+
+
+class Rows:
+    """Adds today's appointments (each with a clinician, a room and three reminders: one sent,
+    one planned, one failed) up to a total, written directly so 20 take no time."""
+
+    def __init__(self) -> None:
+        self.desk = UserFactory()
+        self.type = AppointmentTypeFactory(name="Counted visit", duration_minutes=30)
+        self.made = 0
+
+    def up_to(self, total: int) -> None:
+        day = timezone.localdate()
+        now = timezone.now()
+        while self.made < total:
+            n = self.made
+            start = timezone.make_aware(datetime.combine(day, time(7))) + timedelta(minutes=30 * n)
+            appointment = Appointment.objects.create(
+                patient=PatientFactory(),
+                type=self.type,
+                clinician=clinician_user(),
+                room=RoomFactory(name=f"Counted room {n}"),
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+                booked_by=self.desk,
+            )
+            for offset, status in ((48, "sent"), (2, "pending"), (1, "failed")):
+                Reminder.objects.create(
+                    appointment=appointment,
+                    channel="email",
+                    offset_hours=offset,
+                    due_at=start - timedelta(hours=offset),
+                    send_after=start - timedelta(hours=offset),
+                    status=status,
+                    sent_at=now if status == "sent" else None,
+                    attempts=1 if status != "pending" else 0,
+                    recipient="someone@example.org",
+                )
+            self.made += 1
+
+
+# Measured with issue 15's changes; a rise means a query per row (or a new query to review).
+# (URL name, query string, queries, what marks one row in the page, rows per appointment)
+PAGES = {
+    "day calendar by clinician": (
+        "scheduling:day",
+        {"by": "clinician"},
+        8,
+        'data-testid="calendar-appointment"',
+        1,
+    ),
+    "day calendar by room": (
+        "scheduling:day",
+        {"by": "room"},
+        8,
+        'data-testid="calendar-appointment"',
+        1,
+    ),
+    "week calendar": ("scheduling:week", {}, 4, "/schedule/appointments/", 1),
+    "arrivals": ("scheduling:arrivals", {}, 4, 'href="/schedule/appointments/', 1),
+    "reminders board": ("scheduling:reminders", {}, 8, 'data-testid="reminder-row"', 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_schedule_page_makes_the_same_queries_for_1_or_20_rows(
+    as_front_desk, django_assert_num_queries, name
+) -> None:
+    url_name, params, expected, marker, per_row = PAGES[name]
+    url = reverse(url_name)
+    as_front_desk.get(url, params)  # the session's first request also writes the session
+    rows = Rows()
+    for total in (1, 20):
+        rows.up_to(total)
+        with django_assert_num_queries(expected):
+            response = as_front_desk.get(url, params)
+        assert response.status_code == 200
+        assert response.content.decode().count(marker) >= total * per_row
