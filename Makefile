@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test e2e lint bench format migrate demo clean help
+.PHONY: run test e2e lint bench bench-reminders format migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:8000 with Celery"
@@ -12,6 +12,7 @@ help:
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
 	@echo "make lint  - ruff, bandit, migrations check"
 	@echo "make bench - key pages under load against the ceiling, on PostgreSQL (needs wrk)"
+	@echo "make bench-reminders - 10,000 reminders through two Celery workers (Redis, PostgreSQL)"
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,11 @@ lint: $(VENV)/.dev
 # 100,000 appointments; BENCH_ARGS="--history" adds 1M appointments (see README, "Benchmark").
 bench: $(VENV)/.dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# 10,000 due reminders sent by two Celery workers on Redis (db 9) and PostgreSQL: rate, and a
+# count of duplicates and lost ones.
+bench-reminders: $(VENV)/.dev
+	$(PY) bench/reminders.py $(BENCH_ARGS)
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
