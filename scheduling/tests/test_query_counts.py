@@ -92,3 +92,19 @@ def test_schedule_page_makes_the_same_queries_for_1_or_20_rows(
             response = as_front_desk.get(url, params)
         assert response.status_code == 200
         assert response.content.decode().count(marker) >= total * per_row
+
+
+def test_reminders_board_pages_the_sent_reminders(as_front_desk) -> None:
+    rows = Rows()
+    rows.up_to(30)  # 30 sent: a page of 25 and one of 5
+    url = reverse("scheduling:reminders")
+    first = as_front_desk.get(url).content.decode()
+    second = as_front_desk.get(url, {"sent_page": 2}).content.decode()
+    assert "?sent_page=2#sent" in first and "?sent_page=1#sent" not in first
+    assert "?sent_page=1#sent" in second and "?sent_page=3#sent" not in second
+    sent = Reminder.objects.filter(status="sent").order_by("-sent_at", "-id")
+    assert sent.count() == 30
+    # Each page lists its own sent reminders: the 30 are split 25 / 5 (plus the 30 failed and
+    # 30 planned ones shown on both).
+    assert first.count('data-testid="reminder-row"') == 25 + 30 + 30
+    assert second.count('data-testid="reminder-row"') == 5 + 30 + 30
