@@ -93,6 +93,11 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=100_000)
     parser.add_argument("--history", action="store_true", help="repeat at 1M appointments")
     parser.add_argument("--history-appointments", type=int, default=1_000_000)
+    parser.add_argument(
+        "--history-only",
+        action="store_true",
+        help="only the history run, compared with the last run's var/bench/results.json",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8150")))
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "kap_bench"))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -109,18 +114,26 @@ def main() -> None:
     print(f"load average at start: {load_average()}")
     ensure_postgres()
 
-    results = run_stack(
-        args, args.database, args.appointments, only=args.only.split(",") if args.only else None
-    )
-    print(f"load average at the end of the load: {load_average()}")
-    print_table(results, f"{args.appointments:,} appointments")
-    (VAR / "results.json").write_text(json.dumps({"pages": results}, indent=2) + "\n")
-    print(f"written: {VAR / 'results.json'}")
+    if args.history_only:
+        results = json.loads((VAR / "results.json").read_text())["pages"]
+        print(f"base figures from {VAR / 'results.json'} (an earlier run)")
+    else:
+        results = run_stack(
+            args,
+            args.database,
+            args.appointments,
+            only=args.only.split(",") if args.only else None,
+        )
+        print(f"load average at the end of the load: {load_average()}")
+        print_table(results, f"{args.appointments:,} appointments")
+        (VAR / "results.json").write_text(json.dumps({"pages": results}, indent=2) + "\n")
+        print(f"written: {VAR / 'results.json'}")
 
-    if args.history:
+    if args.history or args.history_only:
         history = run_stack(
             args, f"{args.database}_history", args.history_appointments, only=HISTORY_PAGES
         )
+        print(f"load average at the end of the load: {load_average()}")
         print_table(history, f"{args.history_appointments:,} appointments")
         print(f"\n{'page':<28} {'req/s at base':>14} {'req/s at 1M':>12} {'1M / base':>10}")
         for name, row in history.items():
