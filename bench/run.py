@@ -135,14 +135,19 @@ def main() -> None:
         )
         print(f"load average at the end of the load: {load_average()}")
         print_table(history, f"{args.history_appointments:,} appointments")
-        print(f"\n{'page':<28} {'req/s at base':>14} {'req/s at 1M':>12} {'1M / base':>10}")
+        big = f"{args.history_appointments // 1000:,}k"
+        print(
+            f"\n{'page':<28} {'req/s at base':>14} {'req/s at ' + big:>14} "
+            f"{big + ' / base':>12} {'× ceiling':>18}"
+        )
         for name, row in history.items():
             base = results.get(name)
             if base:
                 ratio = row["requests_per_second"] / base["requests_per_second"]
                 print(
                     f"{name:<28} {base['requests_per_second']:>14.1f} "
-                    f"{row['requests_per_second']:>12.1f} {ratio:>10.2f}"
+                    f"{row['requests_per_second']:>14.1f} {ratio:>12.2f} "
+                    f"{base['ratio_to_ceiling']:>8.2f} → {row['ratio_to_ceiling']:<6.2f}"
                 )
         (VAR / "history.json").write_text(json.dumps({"pages": history}, indent=2) + "\n")
 
