@@ -10,7 +10,7 @@ help:
 	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:8000 with Celery"
 	@echo "make test  - install test dependencies and run the whole test suite"
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
-	@echo "make lint  - ruff, bandit, migrations check"
+	@echo "make lint  - ruff, import layers (import-linter), bandit, migrations check"
 	@echo "make bench - page timings and query counts at 10,000 patients"
 
 $(VENV)/.runtime: requirements.txt
@@ -48,6 +48,7 @@ e2e: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -c pyproject.toml -r kap_clinic patients sessions scheduling --severity-level high
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from patients import contraindications, instruments
+from patients import contraindications, hooks, instruments
 from patients.models import (
     MRN_PREFIX,
     Consent,
@@ -166,7 +166,7 @@ def patient_create(*, by: User, at: datetime | None = None, **fields: Any) -> Pa
     return patient
 
 
-# The details a reminder is planned from (``scheduling.services._reminder_channels``).
+# The details a reminder is planned from (``scheduling.services.reminders``).
 REMINDER_FIELDS: tuple[str, ...] = (
     "email",
     "phone",
@@ -187,21 +187,6 @@ def _reminder_details_changed(patient: Patient) -> bool:
     )
 
 
-def _replan_reminders(patient: Patient) -> None:
-    """Re-plan the reminders of the patient's upcoming visits for the details on ``patient``.
-
-    Called before the patient row is saved, in the same transaction, so the appointments are
-    locked before the patient (the order a reschedule takes them in; see
-    ``reminders_replan_for_patient``). An explicit call rather than a signal (STYLE.md).
-    """
-    # Imported here: the schedule depends on the registry (an appointment has a patient), not
-    # the other way round, and a module-level import would make every import of the patient
-    # services load the scheduling app too.
-    from scheduling.services import reminders_replan_for_patient
-
-    reminders_replan_for_patient(patient=patient)
-
-
 @transaction.atomic
 def patient_update(*, patient: Patient, by: User, **fields: Any) -> Patient:
     """Save registry fields. A change to the reminder details (e-mail, phone, channels)
@@ -213,7 +198,9 @@ def patient_update(*, patient: Patient, by: User, **fields: Any) -> Patient:
     _check_sms_consent(patient)
     patient.full_clean()
     if _reminder_details_changed(patient):
-        _replan_reminders(patient)
+        # Before the save: the schedule locks the appointments first (the order a reschedule
+        # takes them in), so a contact change and a reschedule cannot deadlock.
+        hooks.reminder_details_changed(patient=patient)
     patient._change_reason = f"updated by {by}"
     patient.save()
     return patient
@@ -630,6 +617,8 @@ def _set_sms_consent(*, patient: Patient, value: bool, by: User) -> None:
     if not value:
         patient.remind_by_sms = False
     if _reminder_details_changed(patient):
-        _replan_reminders(patient)
+        # Before the save: the schedule locks the appointments first (the order a reschedule
+        # takes them in), so a contact change and a reschedule cannot deadlock.
+        hooks.reminder_details_changed(patient=patient)
     patient._change_reason = f"SMS consent {'given' if value else 'withdrawn'} (by {by})"
     patient.save(update_fields=["sms_consent", "remind_by_sms", "updated_at"])

@@ -15,6 +15,7 @@ from patients.models import Patient
 from patients.selectors import patients_pick, patients_search
 from scheduling import selectors
 from scheduling.models import AppointmentType, Room
+from scheduling.services import series_starts
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
@@ -269,8 +270,6 @@ class SeriesForm(PatientPickerForm, forms.Form):
         self.fields["clinician"].queryset = selectors.clinicians()
 
     def starts(self) -> list[datetime]:
-        from scheduling.services import series_starts
-
         data = self.cleaned_data
         return series_starts(
             first_day=data["first_day"],

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kap_clinic import roles
 from kap_clinic.audit import record_access
 from patients.selectors import patients_pick
-from scheduling import forms, links, selectors, services
+from scheduling import availability, forms, links, selectors, services
 from scheduling.models import Appointment, AppointmentType
 
 FRONT_OFFICE = roles.FRONT_OFFICE
@@ -175,7 +175,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data.get("type") and data.get("clinician"):
             # Help pick another time: the clinician's next free starts for this visit type.
-            slots = services.next_available_slots(
+            slots = availability.next_available_slots(
                 type=data["type"], clinician=data["clinician"], after=timezone.now()
             )
     return render(
@@ -192,7 +192,7 @@ def next_available(request: HttpRequest) -> HttpResponse:
     clinician = selectors.clinicians().filter(pk=request.GET.get("clinician") or 0).first()
     slots = []
     if type_ and clinician:
-        slots = services.next_available_slots(
+        slots = availability.next_available_slots(
             type=type_, clinician=clinician, after=timezone.now(), limit=10
         )
     return render(
@@ -253,7 +253,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if integration_type is not None:
             integration = [
                 (integration_type, slot)
-                for slot in services.integration_slots(
+                for slot in availability.integration_slots(
                     dosing=appointment, type=integration_type, clinician=appointment.clinician
                 )
             ]
@@ -267,7 +267,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "badge": selectors.STATUS_BADGES[appointment.status],
             "confirmations": selectors.patient_confirmations(appointment),
             "integration": integration,
-            "integration_window": services.integration_window(appointment)
+            "integration_window": availability.integration_window(appointment)
             if appointment.type.is_dosing
             else None,
             "now": timezone.now(),

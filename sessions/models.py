@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from scheduling.availability import integration_window_after
 from sessions import vitals as vital_rules
 
 MG = {"max_digits": 9, "decimal_places": 1}  # ledger and dose amounts: to 0.1 mg (DESIGN.md)
@@ -375,12 +376,11 @@ class DosingSession(models.Model):
 
     @property
     def integration_due_by(self):
-        """Integration follow-up within 72 h of the dose (DESIGN.md, step 7)."""
+        """Integration follow-up within 72 h of the dose (``scheduling.availability``)."""
         anchor = self.dose_ended_at or self.dose_started_at
-        return anchor + INTEGRATION_WINDOW if anchor else None
+        return integration_window_after(anchor)[1] if anchor else None
 
 
-INTEGRATION_WINDOW = timedelta(hours=72)
 # Appointment statuses after which a planned session's visit will not take place.
 VISIT_GONE = ("cancelled", "no_show")
 

@@ -483,3 +483,8 @@ def treatment_for_chart(patient) -> list[TreatmentCourse]:
             )
         ]
     return courses
+
+
+def lot_balance(lot: Lot) -> Decimal:
+    last = LedgerEntry.objects.filter(lot=lot).order_by("-recorded_at", "-id").first()
+    return last.balance_after_mg if last else Decimal("0.0")

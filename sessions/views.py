@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kap_clinic import roles
 from kap_clinic.audit import record_access
 from patients.selectors import patient_for_user
-from sessions import forms, selectors, services
+from sessions import dosing, forms, selectors, services
 from sessions import vitals as vital_rules
 from sessions.models import DosingSession
 
@@ -298,7 +298,7 @@ def dose_preview(request: HttpRequest, pk: int) -> HttpResponse:
     total = form.total_mg()
     problems = []
     if total is not None:
-        problems = services.dose_problems(
+        problems = dosing.dose_problems(
             protocol=session.course.protocol,
             mg_per_kg=form.cleaned_data["mg_per_kg"],
             total_mg=total,

@@ -13,7 +13,7 @@ from kap_clinic import demo as staff_demo
 from patients import selectors as patient_selectors
 from patients.models import Consent, EligibilityDecision, Intake, MeasureResult, Patient
 from scheduling.models import Appointment
-from sessions import demo, selectors, services
+from sessions import demo, selectors
 from sessions.models import DosingSession, IntegrationFollowUp, LedgerEntry, Lot, VitalReading
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_demo_seeds_robins_course_with_sessions_vitals_and_ledger_idempotently(s
     completed = DosingSession.objects.filter(status="completed", signed_at__isnull=False)
     assert completed.count() == 3
     assert all(s.total_mg == Decimal("36.2") for s in completed)  # 72.4 kg × 0.5 mg/kg
-    assert services.lot_balance(Lot.objects.get()) == Decimal("5000.0") - 3 * Decimal("36.2")
+    assert selectors.lot_balance(Lot.objects.get()) == Decimal("5000.0") - 3 * Decimal("36.2")
     # The integration visit after session 3 was missed: its follow-up is overdue.
     assert [(s.number, state) for s, state in selectors.integration_worklist(now=NOW)] == [
         (3, "overdue")
