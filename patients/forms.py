@@ -128,7 +128,7 @@ def screen_note_name(code: str) -> str:
 
 
 class IntakeForm(forms.ModelForm):
-    """The draft intake: every field optional until signing (``services.intake_missing``)."""
+    """The draft intake: every field optional until signing (``selectors.intake_missing``)."""
 
     class Meta:
         model = Intake

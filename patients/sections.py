@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 
 from kap_clinic import roles
 from kap_clinic.audit import recent_access
-from patients import chart, instruments, selectors, services
+from patients import chart, instruments, selectors
 from patients.models import Intake, Patient
 
 MEASURE_HISTORY = 12
@@ -112,7 +112,7 @@ def outcomes_context(request: HttpRequest, patient: Patient) -> dict[str, Any] |
 
 
 def consent_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    document = services.current_consent_document()
+    document = selectors.current_consent_document()
     current = selectors.consent_current(patient)
     return {
         "document": document,

@@ -285,7 +285,7 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": intake.patient,
             "screen": _screen_rows(intake),
             "measures": intake.measures.select_related("entered_by").order_by("code"),
-            "missing": [] if intake.is_signed else services.intake_missing(intake),
+            "missing": [] if intake.is_signed else selectors.intake_missing(intake),
             "addendum_form": forms.AddendumForm(),
         },
     )
@@ -320,7 +320,7 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Intake draft saved.")
             next_measure = request.POST.get("measure")
-            if next_measure in services.BASELINE_MEASURES:
+            if next_measure in selectors.BASELINE_MEASURES:
                 url = reverse("patients:measure_create", args=[intake.patient_id, next_measure])
                 return redirect(f"{url}?intake={intake.pk}")
             if "save_and_review" in request.POST:
@@ -329,7 +329,7 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
     taken = {m.code: m for m in intake.measures.order_by("taken_at")}
     baseline = [
         {"code": code, "name": instruments.INSTRUMENTS[code].name, "result": taken.get(code)}
-        for code in services.BASELINE_MEASURES
+        for code in selectors.BASELINE_MEASURES
     ]
     return render(
         request,
@@ -524,7 +524,7 @@ def eligibility_create(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "intake": intake,
             "screen": _screen_rows(intake) if intake else [],
-            "absolute_yes": services.absolute_contraindications_present(intake) if intake else [],
+            "absolute_yes": selectors.absolute_contraindications_present(intake) if intake else [],
             "history": EligibilityDecision.objects.filter(patient=patient).select_related(
                 "signed_by"
             ),
@@ -538,7 +538,7 @@ def eligibility_create(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_view(roles.CLINICAL, what="consent")
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient(request, pk, what="consent", clinical=True)
-    document = services.current_consent_document()
+    document = selectors.current_consent_document()
     form = forms.ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if document is None:
@@ -580,7 +580,7 @@ def consent_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Consent revoked.")
             return redirect("patients:chart", pk=consent.patient_id)
-    current = services.current_consent_document()
+    current = selectors.current_consent_document()
     return render(
         request,
         "patients/consent_detail.html",

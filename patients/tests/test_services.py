@@ -384,7 +384,7 @@ def test_a_screen_answer_taken_back_on_a_draft_is_kept_blank_not_deleted(clinici
     row = intake.screen.get(item="pregnancy")
     assert row.answer == ""
     assert row.history.count() == 2  # created, then taken back
-    assert "Contraindication screen (1 item unanswered)" in services.intake_missing(intake)
+    assert "Contraindication screen (1 item unanswered)" in selectors.intake_missing(intake)
 
 
 def test_a_path_entered_after_the_fact_keeps_its_dates(front_desk, clinician, provider) -> None:
