@@ -29,7 +29,9 @@ def test_seed_demo_is_idempotent_and_demo_staff_can_sign_in(monkeypatch) -> None
         )
         assert response.status_code == 302, username
         assert role in client.get(reverse("home")).content.decode()
-    assert User.objects.get(username="clinicadmin").is_superuser
+    admin_user = User.objects.get(username="clinicadmin")
+    assert admin_user.is_staff and not admin_user.is_superuser
+    assert not User.objects.filter(is_superuser=True).exists()
 
 
 @pytest.mark.django_db
