@@ -160,6 +160,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind a TLS proxy the client address comes from X-Forwarded-For.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Witness passwords on the controlled-substance ledger: throttled like sign-in (kap_clinic.witness).
+WITNESS_FAILURE_LIMIT = env.int("WITNESS_FAILURE_LIMIT", default=AXES_FAILURE_LIMIT)
+WITNESS_LOCKOUT = timedelta(minutes=env.int("WITNESS_LOCKOUT_MINUTES", default=15))
 
 # Multi-factor authentication (TOTP, django-otp). MFA_REQUIRED_ROLES: "all", "none", or a
 # comma-separated list of role names ("Medical provider,Clinic admin"); staff in those roles
@@ -237,6 +240,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds throttling counts (witness passwords): shared through Redis in production,
+# per process in the local demo.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
