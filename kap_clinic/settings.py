@@ -42,6 +42,8 @@ CLINIC_ADDRESS = env("CLINIC_ADDRESS", default="100 Main Street, Ann Arbor, MI 4
 CLINIC_PHONE = env("CLINIC_PHONE", default="+1 734 555 0100")
 # Absolute base for links in reminders (no request exists when a worker sends them).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminder links (scheduling.links) stop working this many days after they were sent.
+REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
 
 INSTALLED_APPS = [
     # The Django admin, with a site that requires a verified second factor (kap_clinic.admin_site).

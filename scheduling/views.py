@@ -354,9 +354,11 @@ def reminder_retry(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the patient's signed links (no login) ---------------------------------------------------
 
 
-def _link_page(request: HttpRequest, token: str, template: str, form_class=None, action=None):
+def _link_page(
+    request: HttpRequest, token: str, purpose: str, form_class=None, action=None
+) -> HttpResponse:
     try:
-        appointment = links.appointment_for_token(token)
+        appointment = links.appointment_for_token(token, purpose=purpose)
     except links.LinkError as error:
         return render(
             request,
@@ -379,12 +381,14 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
         done = True
     return render(
         request,
-        template,
+        f"scheduling/link_{purpose}.html",
         {
             "starts_at": timezone.localtime(appointment.starts_at),
             "form": form,
             "done": done,
             "token": token,
+            # The manage page offers the other links, each with its own token.
+            "links": links.links_for(appointment, absolute=False) if purpose == "manage" else None,
             "asks_preparation": appointment.type.is_dosing,
         },
     )
@@ -393,7 +397,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
 @login_not_required
 @require_GET
 def link_manage(request: HttpRequest, token: str) -> HttpResponse:
-    return _link_page(request, token, "scheduling/link_manage.html")
+    return _link_page(request, token, "manage")
 
 
 @login_not_required
@@ -401,7 +405,7 @@ def link_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_confirm.html",
+        "confirm",
         action=lambda appointment, form: services.appointment_confirm(appointment=appointment),
     )
 
@@ -411,7 +415,7 @@ def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_cancel.html",
+        "cancel",
         form_class=forms.PublicCancelForm,
         action=lambda appointment, form: services.appointment_cancel(
             appointment=appointment,
@@ -435,7 +439,7 @@ def link_prepare(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_prepare.html",
+        "prepare",
         form_class=forms.PreparationForm,
         action=record,
     )
