@@ -23,11 +23,7 @@ class ClinicianChoiceField(forms.ModelChoiceField):
 
 
 def clinicians() -> Any:
-    return (
-        User.objects.filter(is_active=True, groups__name__in=roles.CLINICAL)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return roles.users_in_roles(roles.CLINICAL)
 
 
 class PatientForm(forms.ModelForm):
