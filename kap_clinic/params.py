@@ -69,6 +69,11 @@ def query_date(request: HttpRequest, name: str, *, default: date) -> date:
     return default
 
 
-def query_id(request: HttpRequest, name: str) -> int | None:
-    """The GET parameter ``name`` as a primary key, or None (absent or unusable)."""
-    return parse_id(request.GET.get(name))
+def query_id(request: HttpRequest, name: str, *, say: bool = True) -> int | None:
+    """The GET parameter ``name`` as a primary key, or None (absent or unusable). An unusable
+    one is said in a message unless ``say`` is off (an htmx partial answers for itself)."""
+    raw = request.GET.get(name)
+    pk = parse_id(raw)
+    if pk is None and raw and say:
+        messages.warning(request, f"The {name} given in the address was not understood; ignored.")
+    return pk

@@ -179,7 +179,9 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
 @roles.role_required(FRONT_OFFICE)
 def next_available(request: HttpRequest) -> HttpResponse:
     """ "Next available" starts for a visit type and clinician (htmx partial or page)."""
-    type_id, clinician_id = query_id(request, "type"), query_id(request, "clinician")
+    # A partial: an unusable id shows the "choose a type and a clinician" answer, no message.
+    type_id = query_id(request, "type", say=False)
+    clinician_id = query_id(request, "clinician", say=False)
     type_ = AppointmentType.objects.filter(pk=type_id, active=True).first() if type_id else None
     clinician = selectors.clinicians().filter(pk=clinician_id).first() if clinician_id else None
     slots = []
