@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     client = Client()
-    username = USERS.get(args.role, "clinicadmin")
+    username = USERS.get(args.role, "benchadmin")  # the superuser `bench/run.py` creates
     client.force_login(
         User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
     )

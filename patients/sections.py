@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils import formats, timezone
 
 from kap_clinic import roles
-from patients import chart, instruments, selectors, services
+from kap_clinic.audit import recent_access
+from patients import chart, instruments, selectors
 from patients.models import Intake, Patient
 
 MEASURE_HISTORY = 12
@@ -115,13 +116,21 @@ def outcomes_context(request: HttpRequest, patient: Patient) -> dict[str, Any] |
 
 
 def consent_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    document = services.current_consent_document()
+    document = selectors.current_consent_document()
     current = selectors.consent_current(patient)
     return {
         "document": document,
         "current": current,
         "consents": list(selectors.consents_for_chart(patient)),
     }
+
+
+# How many entries the chart's "who viewed this chart" section shows.
+CHART_ACCESS_LOG_LIMIT = 15
+
+
+def access_log_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    return {"access_events": recent_access(patient.pk, limit=CHART_ACCESS_LOG_LIMIT)}
 
 
 def register() -> None:
@@ -159,4 +168,13 @@ def register() -> None:
         template="patients/snippets/chart_consent.html",
         context=consent_context,
         order=30,
+    )
+    # Providers see who opened the chart (issue 6); the full log is the clinic admin's.
+    chart.register_section(
+        key="access_log",
+        title="Who viewed this chart",
+        template="kap_clinic/snippets/access_log.html",
+        context=access_log_context,
+        order=90,
+        roles={roles.MEDICAL_PROVIDER},
     )

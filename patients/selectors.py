@@ -11,12 +11,15 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kap_clinic import roles
 from patients import contraindications, instruments
 from patients.models import (
     MRN_PREFIX,
     Consent,
+    ConsentDocument,
+    ContraindicationAnswer,
     EligibilityDecision,
     Intake,
     IntakeAddendum,
@@ -24,7 +27,6 @@ from patients.models import (
     Patient,
     RiskFlag,
 )
-from patients.services import current_consent_document
 
 # --- access ----------------------------------------------------------------------------------
 
@@ -461,4 +463,64 @@ def intakes_with_addenda(patient: Patient) -> QuerySet[Intake]:
         .prefetch_related(
             "screen", Prefetch("addenda", queryset=IntakeAddendum.objects.select_related("author"))
         )
+    )
+
+
+# --- intake and consent reads ---------------------------------------------------------------
+
+# Signing needs these answered; an empty text field is fine when written as "none".
+INTAKE_REQUIRED_TO_SIGN = (
+    "diagnoses",
+    "prior_treatments",
+    "failed_antidepressant_trials",
+    "hospitalisations",
+    "substance_use",
+    "medical_history",
+    "medications",
+    "allergies",
+    "bp_systolic",
+    "bp_diastolic",
+    "heart_rate",
+    "weight_kg",
+    "height_cm",
+)
+# Baseline measures an intake needs before it can be signed (DESIGN.md, step 2).
+BASELINE_MEASURES = (instruments.PHQ9, instruments.GAD7, instruments.PCL5, instruments.CSSRS)
+
+
+def intake_missing(intake: Intake) -> list[str]:
+    """What still stands between this draft and a signature, in words for the clinician."""
+    missing = []
+    for name in INTAKE_REQUIRED_TO_SIGN:
+        value = getattr(intake, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(str(Intake._meta.get_field(name).verbose_name).capitalize())
+    answered = {a.item for a in intake.screen.all() if a.answer}
+    unanswered = [c.label for c in contraindications.CONTRAINDICATIONS if c.code not in answered]
+    if unanswered:
+        count = len(unanswered)
+        missing.append(
+            f"Contraindication screen ({count} item{'s' if count != 1 else ''} unanswered)"
+        )
+    taken = set(intake.measures.values_list("code", flat=True))
+    for code in BASELINE_MEASURES:
+        if code not in taken:
+            missing.append(f"Baseline {instruments.INSTRUMENTS[code].name}")
+    return missing
+
+
+def absolute_contraindications_present(intake: Intake) -> list[ContraindicationAnswer]:
+    """The intake's absolute contraindications answered "yes"."""
+    return [
+        answer
+        for answer in intake.screen.all()
+        if answer.answer == contraindications.YES and answer.is_absolute
+    ]
+
+
+def current_consent_document() -> ConsentDocument | None:
+    return (
+        ConsentDocument.objects.filter(published_at__lte=timezone.now())
+        .order_by("-published_at", "-id")
+        .first()
     )

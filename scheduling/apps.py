@@ -9,9 +9,11 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from kap_clinic import home, roles
-        from patients import chart
-        from scheduling import selectors
+        from patients import chart, hooks
+        from scheduling import selectors, services
 
+        # A contact change in the registry re-plans the upcoming visits' reminders.
+        hooks.reminder_details_changed.register(services.reminders_replan_for_patient)
         panel = home.Panel(
             template="scheduling/snippets/home_arrivals.html",
             roles=roles.FRONT_OFFICE,

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import roles
+from patients.models import Patient
+from patients.services import patient_create
 from scheduling import services
 from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
 
@@ -236,9 +238,6 @@ def _working_hours(staff: dict[str, User]) -> None:
 
 def _patients(by: User) -> list:
     """The patients' demo's people when it ran; otherwise a few of our own."""
-    from patients.models import Patient
-    from patients.services import patient_create
-
     existing = list(Patient.objects.filter(archived_at__isnull=True).order_by("pk"))
     if len(existing) >= 10:
         return existing
@@ -300,8 +299,6 @@ STAGES = {
 
 
 def _pools(patients: list) -> dict[str, list]:
-    from patients.models import Patient
-
     everyone = list(Patient.objects.filter(archived_at__isnull=True).order_by("pk")) or patients
     pools = {}
     for type_key, statuses in STAGES.items():

@@ -13,7 +13,11 @@ class SessionsConfig(AppConfig):
         from kap_clinic import roles
         from kap_clinic.home import PANELS, Panel
         from patients.chart import register_outcome_markers, register_section
-        from sessions import panels
+        from scheduling import hooks
+        from sessions import panels, services
+
+        # A planned session takes its booked visit's new time when the visit is rescheduled.
+        hooks.appointment_rescheduled.register(services.session_follow_appointment)
 
         register_section(
             key="treatment",

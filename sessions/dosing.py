@@ -15,6 +15,7 @@ Defaults the protocols start from (DESIGN.md, "Dosing"):
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 # Doses are drawn up and recorded to 0.1 mg (DESIGN.md).
 _DOSE_STEP = Decimal("0.1")
@@ -89,3 +90,14 @@ def _show(value: Decimal, places: int) -> str:
     """At least ``places`` decimals, more if the value has them: a message never rounds."""
     fixed = value.quantize(Decimal(1).scaleb(-places))
     return f"{fixed:f}" if fixed == value else f"{value.normalize():f}"
+
+
+def dose_problems(*, protocol: Any, mg_per_kg: Decimal, total_mg: Decimal) -> list[str]:
+    """The protocol's range/cap problems with a dose, each sentence ending with the range."""
+    return check_dose(
+        mg_per_kg=mg_per_kg,
+        total_mg=total_mg,
+        min_mg_per_kg=protocol.min_mg_per_kg,
+        max_mg_per_kg=protocol.max_mg_per_kg,
+        cap_mg=protocol.cap_mg,
+    )

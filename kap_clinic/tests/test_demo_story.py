@@ -19,7 +19,7 @@ from conftest import client_for
 from patients import demo as patients_demo
 from patients.models import Consent, EligibilityDecision, Intake, MeasureResult, Patient
 from scheduling.models import Appointment, AppointmentType, Reminder
-from sessions import selectors, services
+from sessions import selectors
 from sessions.models import (
     DosingSession,
     IntegrationFollowUp,
@@ -153,7 +153,7 @@ def test_the_ledger_balances_in_time_order_and_the_inventory_agrees(now) -> None
         assert entry.balance_after_mg == balance
         assert entry.recorded_at <= now
     doses = DosingSession.objects.filter(lot=lot).values_list("total_mg", flat=True)
-    assert balance == lot.received_mg - sum(doses) == services.lot_balance(lot)
+    assert balance == lot.received_mg - sum(doses) == selectors.lot_balance(lot)
     assert balance > lot.received_mg / 2  # room for the planned sessions still to come
     assert selectors.inventory_on(DAY)[1] == [(lot, balance)]
     assert lot.received_at < DosingSession.objects.order_by("dose_started_at").first().scheduled_for

@@ -9,7 +9,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients.models import Patient
 from patients.tests.factories import PatientFactory, UserFactory
-from scheduling import services
+from scheduling import availability, services
 from scheduling.models import Appointment, AppointmentType, Reminder, Room
 from scheduling.tests.factories import (
     AppointmentFactory,
@@ -316,7 +316,7 @@ def test_integration_slots_fall_24_to_72_hours_after_dosing(setup, dosing):
         name="Integration", kind=AppointmentType.Kind.INTEGRATION, room_kind=Room.Kind.CONSULT
     )
     session = AppointmentFactory(type=dosing, clinician=setup["doc"], starts_at=tomorrow_at(9))
-    slots = services.integration_slots(dosing=session, type=integration, clinician=setup["doc"])
+    slots = availability.integration_slots(dosing=session, type=integration, clinician=setup["doc"])
     assert slots
     for slot in slots:
         assert (
@@ -326,11 +326,11 @@ def test_integration_slots_fall_24_to_72_hours_after_dosing(setup, dosing):
 
 def test_next_available_skips_booked_and_off_hours(setup):
     first = book(setup, starts_at=tomorrow_at(8))
-    slots = services.next_available_slots(
+    slots = availability.next_available_slots(
         type=setup["type"], clinician=setup["doc"], after=tomorrow_at(7, 50), limit=3
     )
     assert slots[0] == first.ends_at
-    late = services.next_available_slots(
+    late = availability.next_available_slots(
         type=setup["type"], clinician=setup["doc"], after=tomorrow_at(19, 30), limit=1
     )
     assert late == [tomorrow_at(7, days=2)]

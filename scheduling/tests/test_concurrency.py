@@ -15,6 +15,7 @@ from patients.models import Patient
 from patients.tests.factories import PatientFactory, UserFactory
 from scheduling import services
 from scheduling.models import Appointment
+from scheduling.services import booking, checks, reminders
 from scheduling.tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -127,9 +128,9 @@ def _in_thread(target, errors: list) -> threading.Thread:
     return thread
 
 
-def _hold_after(name: str, held: threading.Event):
-    """Wrap ``services.<name>`` so the thread calling it signals, then keeps its locks a while."""
-    real = getattr(services, name)
+def _hold_after(module, name: str, held: threading.Event):
+    """Wrap ``module.<name>`` so the thread calling it signals, then keeps its locks a while."""
+    real = getattr(module, name)
 
     def slow(*args, **kwargs):
         held.set()
@@ -150,7 +151,7 @@ def test_a_contact_change_and_a_reschedule_of_the_same_patient_do_not_deadlock(o
 
     # The reschedule holds the appointment and only then asks for the patient row; the contact
     # change must take them in that order too, or each waits for the other.
-    with mock.patch.object(services, "_lock", _hold_after("_lock", held)):
+    with mock.patch.object(checks, "_lock", _hold_after(checks, "_lock", held)):
         moving = _in_thread(
             lambda: services.appointment_reschedule(
                 appointment=appointment,
@@ -187,7 +188,7 @@ def test_a_contact_fix_racing_a_cancellation_plans_nothing_on_the_cancelled_visi
     desk = UserFactory()
     held, errors = threading.Event(), []
 
-    real_channels = services._reminder_channels
+    real_channels = reminders._reminder_channels
 
     def slow_channels(patient):
         # The contact change has read which visits are booked; it writes only after the
@@ -197,8 +198,10 @@ def test_a_contact_fix_racing_a_cancellation_plans_nothing_on_the_cancelled_visi
         return real_channels(patient)
 
     with (
-        mock.patch.object(services, "_require_status", _hold_after("_require_status", held)),
-        mock.patch.object(services, "_reminder_channels", slow_channels),
+        mock.patch.object(
+            booking, "_require_status", _hold_after(booking, "_require_status", held)
+        ),
+        mock.patch.object(reminders, "_reminder_channels", slow_channels),
     ):
         cancelling = _in_thread(
             lambda: services.appointment_cancel(appointment=appointment, reason="Ill", by=desk),

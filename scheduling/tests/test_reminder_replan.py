@@ -16,6 +16,7 @@ from patients.models import Patient
 from patients.tests.factories import PatientFactory, UserFactory, make_consent_document
 from scheduling import services, tasks
 from scheduling.models import Reminder
+from scheduling.services import reminders
 from scheduling.tests.factories import AppointmentFactory, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -320,7 +321,7 @@ def test_a_row_claimed_between_the_read_and_the_write_is_left_to_the_worker():
     appointment = AppointmentFactory(patient=patient, starts_at=tomorrow_at(10, days=5))
     appointment.reminders.update(send_after=timezone.now())
     claimed = {}
-    channel_now = services._channel_now
+    channel_now = reminders._channel_now
 
     def claim_first(*args, **kwargs):
         # A worker's claim lands after the rows were read, before the first write.
@@ -328,7 +329,7 @@ def test_a_row_claimed_between_the_read_and_the_write_is_left_to_the_worker():
             claimed["token"], claimed["ids"] = services.reminders_claim_due()
         return channel_now(*args, **kwargs)
 
-    with mock.patch.object(services, "_channel_now", side_effect=claim_first):
+    with mock.patch.object(reminders, "_channel_now", side_effect=claim_first):
         result = services.reminders_replan_for_patient(
             patient=Patient(pk=patient.pk, email="", remind_by_email=True)
         )

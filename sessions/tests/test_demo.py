@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import demo as staff_demo
 from patients import selectors as patient_selectors
 from patients.models import Consent, EligibilityDecision, Intake, MeasureResult, Patient
 from scheduling.models import Appointment
-from sessions import demo, selectors, services
+from sessions import demo, selectors
 from sessions.models import DosingSession, IntegrationFollowUp, LedgerEntry, Lot, VitalReading
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +22,19 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime.combine(date(2026, 11, 25), time(11, 35)))  # a Wednesday
 
 
-@pytest.fixture
-def seeded():
-    with time_machine.travel(NOW, tick=False):
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the module's tests (each runs in its own transaction inside
+    this one), then rolled back."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(NOW, tick=False),
+        transaction.atomic(),
+    ):
         staff = staff_demo.seed_staff(password="demo-password-for-tests")
         demo.seed(staff=staff, now=NOW)
         yield staff
+        transaction.set_rollback(True)
 
 
 def test_demo_seeds_robins_course_with_sessions_vitals_and_ledger_idempotently(seeded) -> None:
@@ -51,7 +59,7 @@ def test_demo_seeds_robins_course_with_sessions_vitals_and_ledger_idempotently(s
     completed = DosingSession.objects.filter(status="completed", signed_at__isnull=False)
     assert completed.count() == 3
     assert all(s.total_mg == Decimal("36.2") for s in completed)  # 72.4 kg × 0.5 mg/kg
-    assert services.lot_balance(Lot.objects.get()) == Decimal("5000.0") - 3 * Decimal("36.2")
+    assert selectors.lot_balance(Lot.objects.get()) == Decimal("5000.0") - 3 * Decimal("36.2")
     # The integration visit after session 3 was missed: its follow-up is overdue.
     assert [(s.number, state) for s, state in selectors.integration_worklist(now=NOW)] == [
         (3, "overdue")

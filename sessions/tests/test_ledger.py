@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_receive_three_doses_and_witnessed_waste_balance_to_a_tenth(clinician, provider) -> None:
     lot = make_lot(by=provider, vials=10)  # 10 × 500 mg/10 mL
-    assert services.lot_balance(lot) == D("5000.0")
+    assert selectors.lot_balance(lot) == D("5000.0")
     totals = []
     for weight, rate in (("70", "0.5"), ("81.7", "0.75"), ("56.3", "0.5")):
         session = prepare(make_session(by=clinician), by=clinician)
@@ -50,7 +50,7 @@ def test_receive_three_doses_and_witnessed_waste_balance_to_a_tenth(clinician, p
         "administration",
         "waste",
     ]
-    assert services.lot_balance(lot) == D("4500.0")  # nine full vials left
+    assert selectors.lot_balance(lot) == D("4500.0")  # nine full vials left
     assert sum(e.change_mg for e in entries) == D("4500.0")
     assert entries[1].session.total_mg == D("35.0")
 
@@ -68,7 +68,7 @@ def test_waste_without_another_witness_is_refused(provider, witness) -> None:
             witness_password=PASSWORD,
             by=provider,
         )
-    assert services.lot_balance(lot) == D("5000.0")
+    assert selectors.lot_balance(lot) == D("5000.0")
 
 
 def test_waste_witness_must_confirm_with_their_own_password(provider, clinician) -> None:
@@ -121,7 +121,7 @@ def test_count_records_a_discrepancy_and_a_correction_resolves_it(provider) -> N
     lot = make_lot(by=provider, vials=1)
     count = services.ledger_count(lot=lot, counted_mg=D("495.0"), by=provider)
     assert count.discrepancy_mg == D("-5.0")
-    assert services.lot_balance(lot) == D("500.0")  # a count does not move the balance
+    assert selectors.lot_balance(lot) == D("500.0")  # a count does not move the balance
     with pytest.raises(ValidationError, match="needs a reason"):
         services.ledger_correct(lot=lot, change_mg=D("-5"), reason=" ", by=provider)
     fix = services.ledger_correct(

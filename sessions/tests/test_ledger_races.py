@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from conftest import PASSWORD, make_user
 from kap_clinic import roles
-from sessions import services
+from sessions import selectors, services
 from sessions.models import LedgerEntry
 from sessions.tests.factories import make_lot
 
@@ -48,5 +48,5 @@ def test_two_simultaneous_wastes_cannot_overdraw_a_lot() -> None:
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
-    assert services.lot_balance(lot) == Decimal("200.0")
+    assert selectors.lot_balance(lot) == Decimal("200.0")
     assert LedgerEntry.objects.filter(kind="waste").count() == 1

@@ -1,0 +1,26 @@
+"""Ketamine treatment (``treatment``) and the controlled-substance ledger (``ledger``).
+
+Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign alerts) live in
+the pure modules ``sessions.dosing`` and ``sessions.vitals``.
+"""
+
+from sessions.models.ledger import (  # noqa: F401
+    LedgerEntry,
+    Lot,
+)
+from sessions.models.treatment import (  # noqa: F401
+    CONTRAINDICATIONS_NEW_FOUND,
+    CONTRAINDICATIONS_NOT_ASKED,
+    CONTRAINDICATIONS_NOTHING_NEW,
+    MG,
+    NEW_CONTRAINDICATION_NEEDS_NOTE,
+    VISIT_GONE,
+    AdverseEvent,
+    DosingProtocol,
+    DosingSession,
+    IntegrationFollowUp,
+    Route,
+    SessionAddendum,
+    TreatmentCourse,
+    VitalReading,
+)

@@ -1,0 +1,54 @@
+"""Every write to treatment courses, dosing sessions, follow-ups and the controlled-substance
+ledger, one module per concern:
+
+- ``courses``: treatment courses, planned sessions, a planned session following its visit;
+- ``chair``: checklist, vitals and holds, the dose, adverse events, dissociation, discharge;
+- ``notes``: the note, its signature, addenda;
+- ``followups``: integration follow-ups;
+- ``ledger``: the controlled-substance ledger.
+
+Views, the admin, the demo seeder and tests call these, so each rule lives once. Refusals raise
+``django.core.exceptions.ValidationError`` with a message for the user. Role checks that belong to
+the rule itself (only a medical provider overrides, acknowledges a hold or writes the ledger) are
+made here too, not only in the views. Reads live in ``sessions.selectors`` and the pure rule
+modules (``sessions.dosing``, ``sessions.vitals``).
+"""
+
+from __future__ import annotations
+
+from sessions.services.chair import (  # noqa: F401
+    CHECKLIST_FIELDS,
+    DISCHARGE_CRITERIA,
+    RECONFIRM_ANSWERS,
+    adverse_event_record,
+    cadss_record,
+    checklist_override,
+    checklist_update,
+    dose_end,
+    dose_record,
+    hold_acknowledge,
+    session_abort,
+    session_discharge,
+    vitals_record,
+)
+from sessions.services.courses import (  # noqa: F401
+    course_start,
+    course_stop,
+    session_follow_appointment,
+    session_link_appointment,
+    session_plan,
+)
+from sessions.services.followups import (  # noqa: F401
+    follow_up_record,
+)
+from sessions.services.ledger import (  # noqa: F401
+    ledger_correct,
+    ledger_count,
+    ledger_waste,
+    lot_receive,
+)
+from sessions.services.notes import (  # noqa: F401
+    addendum_add,
+    note_save,
+    session_sign,
+)
