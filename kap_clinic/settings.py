@@ -271,7 +271,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    # Record exports (sessions.records): files older than RECORD_EXPORT_DAYS are deleted.
+    "purge-record-exports": {
+        "task": "sessions.tasks.purge_record_exports",
+        "schedule": crontab(minute=23),
+    },
 }
+
+# --- Record exports (sessions.records) ------------------------------------------------------
+# A patient's record as PDF or FHIR, kept for staff to download for this many days.
+RECORD_EXPORT_DIR = Path(env("RECORD_EXPORT_DIR", default=str(VAR_DIR / "exports")))
+RECORD_EXPORT_DAYS = env.int("RECORD_EXPORT_DAYS", default=7)
 
 # --- Reminders (scheduling) -----------------------------------------------------------------
 # A claimed reminder whose worker died is released for another try after this many seconds;

@@ -15,6 +15,7 @@ class SessionsConfig(AppConfig):
         from patients.chart import register_outcome_markers, register_section
         from scheduling import hooks
         from sessions import panels, services
+        from sessions.records import parts as record_parts
 
         # A planned session takes its booked visit's new time when the visit is rescheduled.
         hooks.appointment_rescheduled.register(services.session_follow_appointment)
@@ -27,6 +28,8 @@ class SessionsConfig(AppConfig):
             order=40,
             roles=roles.CLINICAL,
         )
+        # The parts of a patient's exported record (sessions.records.registry).
+        record_parts.register()
         # Dosing days on the patients app's outcome charts, so that app never imports this one.
         register_outcome_markers(key="dosing", markers=panels.outcome_markers)
         for panel in (
