@@ -1,0 +1,97 @@
+"""Record exports: the command, the Celery task's build, the seven-day expiry, the access log."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from kap_clinic.models import AccessEvent
+from sessions import services
+from sessions.models import RecordExport
+from sessions.records import fhir
+from sessions.tests.factories import make_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def export_dir(settings, tmp_path):
+    settings.RECORD_EXPORT_DIR = tmp_path / "exports"
+    return settings.RECORD_EXPORT_DIR
+
+
+def test_export_record_command_writes_a_valid_bundle_and_logs_it(provider, tmp_path) -> None:
+    session = make_session(by=provider)
+    patient = session.course.patient
+    out = tmp_path / "bundle.json"
+    call_command("export_record", patient.mrn, "--format", "fhir", "--out", str(out))
+    bundle = json.loads(out.read_text())
+    fhir.validate_bundle(bundle)
+    assert bundle["entry"][0]["resource"]["identifier"][0]["value"] == patient.mrn
+    logged = AccessEvent.objects.get(patient_id=patient.pk)
+    assert logged.path == "manage.py export_record"
+    assert logged.what.startswith("record exported by command (fhir")
+
+
+def test_export_record_command_writes_a_pdf(provider, tmp_path) -> None:
+    patient = make_session(by=provider).course.patient
+    out = tmp_path / "record.pdf"
+    number = int(patient.mrn.removeprefix("KAP-"))
+    call_command("export_record", str(number), "--format", "pdf", "--out", str(out))
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert AccessEvent.objects.filter(patient_id=patient.pk).count() == 1
+
+
+def test_export_record_command_refuses_an_unknown_mrn_and_writes_nothing(tmp_path) -> None:
+    out = tmp_path / "x.json"
+    with pytest.raises(CommandError, match="No patient has MRN KAP-999999"):
+        call_command("export_record", "KAP-999999", "--format", "fhir", "--out", str(out))
+    with pytest.raises(CommandError, match="not an MRN"):
+        call_command("export_record", "Robin", "--format", "fhir", "--out", str(out))
+    assert not out.exists()
+    assert AccessEvent.objects.count() == 0
+
+
+def test_build_stores_the_file_for_seven_days_then_the_purge_deletes_it(provider) -> None:
+    patient = make_session(by=provider).course.patient
+    export = services.record_export_request(patient=patient, format="pdf", by=provider)
+    assert services.record_export_build(export_id=export.pk) == "ready"
+    export.refresh_from_db()
+    path = services.record_export_file(export)
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert str(patient.mrn) not in path.name and patient.legal_last_name not in path.name
+    assert export.expires_at - export.finished_at == timedelta(days=7)
+    # Running the task again builds nothing twice.
+    assert services.record_export_build(export_id=export.pk) == "ready"
+    assert len(list(Path(path.parent).iterdir())) == 1
+
+    assert services.record_exports_purge(now=export.expires_at - timedelta(minutes=1)) == 0
+    assert services.record_exports_purge(now=export.expires_at) == 1
+    assert services.record_exports_purge(now=export.expires_at) == 0
+    export.refresh_from_db()
+    assert export.status == "expired" and not path.exists()
+    assert RecordExport.objects.filter(pk=export.pk).exists()  # the account of the disclosure
+
+
+def test_only_clinical_roles_can_request_an_export(front_desk, clinic_admin, provider) -> None:
+    patient = make_session(by=provider).course.patient
+    for user in (front_desk, clinic_admin):
+        with pytest.raises(ValidationError, match="Only clinicians and medical providers"):
+            services.record_export_request(patient=patient, format="fhir", by=user)
+    assert not RecordExport.objects.exists()
+
+
+def test_an_expired_export_cannot_be_downloaded(provider) -> None:
+    patient = make_session(by=provider).course.patient
+    export = services.record_export_request(patient=patient, format="fhir", by=provider)
+    services.record_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    export.expires_at = timezone.now() - timedelta(seconds=1)
+    with pytest.raises(ValidationError, match="no longer available"):
+        services.record_export_file(export)
