@@ -332,6 +332,9 @@ LOGGING = {
         # Replaces Django's default, which also mails tracebacks with the request's query string
         # and variables to ADMINS: errors go to the log (the root console) only.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The record PDF (sessions.records.pdf): WeasyPrint logs each rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -15,6 +15,7 @@ class SessionsConfig(AppConfig):
         from patients.chart import register_outcome_markers, register_section
         from scheduling import hooks
         from sessions import panels, services
+        from sessions.records import panels as record_panels
         from sessions.records import parts as record_parts
 
         # A planned session takes its booked visit's new time when the visit is rescheduled.
@@ -30,6 +31,14 @@ class SessionsConfig(AppConfig):
         )
         # The parts of a patient's exported record (sessions.records.registry).
         record_parts.register()
+        register_section(
+            key="records",
+            title="Record export",
+            template="sessions/records/snippets/chart_records.html",
+            context=record_panels.chart_records,
+            order=95,
+            roles=roles.CLINICAL,
+        )
         # Dosing days on the patients app's outcome charts, so that app never imports this one.
         register_outcome_markers(key="dosing", markers=panels.outcome_markers)
         for panel in (

@@ -111,7 +111,8 @@ def record_export_build(*, export_id: int) -> str:
             exported_by=by.get_full_name() or by.username,
             progress=lambda percent, stage: _set_progress(export_id, percent, stage),
         )
-        name = f"{export.pk}-{secrets.token_hex(16)}.{'pdf' if export.format == Format.PDF else 'json'}"
+        extension = "pdf" if export.format == Format.PDF else "json"
+        name = f"{export.pk}-{secrets.token_hex(16)}.{extension}"
         (export_dir() / name).write_bytes(content)
     except Exception as error:  # noqa: BLE001 - recorded on the row; the class only (no PHI)
         RecordExport.objects.filter(pk=export_id).update(
