@@ -16,7 +16,12 @@
           { label: "Remission %", data: data.remission, backgroundColor: "#6aa84f" },
         ],
       },
-      options: { responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { y: { min: 0, max: 100 } },
+      },
     });
   }
   const events = document.querySelector('[data-report-chart="events"]');
@@ -28,6 +33,7 @@
         datasets: [{ label: "Adverse events", data: data.events.counts, backgroundColor: "#c0504d" }],
       },
       options: {
+        animation: false,
         indexAxis: "y",
         responsive: true,
         maintainAspectRatio: false,
