@@ -49,12 +49,14 @@ def test_provider_exports_the_record_and_downloads_it_when_ready(
     status = page.get_by_test_id("export-status")
     expect(status).to_have_attribute("data-status", "queued")
     expect(status.get_by_role("progressbar")).to_be_visible()
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "record_export_queued.png"))
     # The worker builds it; the page, polling, shows the download without a reload.
     export = RecordExport.objects.get(patient_id=course.patient_id)
     assert services.record_export_build(export_id=export.pk) == "ready"
     expect(page.get_by_test_id("export-status")).to_have_attribute(
         "data-status", "ready", timeout=10_000
     )
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "record_export_ready.png"))
     with page.expect_download() as download:
         page.get_by_test_id("export-download").click()
     path = tmp_path / "record.pdf"
