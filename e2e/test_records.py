@@ -70,7 +70,7 @@ def test_clinic_admin_reads_the_outcomes_report_with_its_charts(
 ) -> None:
     treated_patient(clinician, provider)
     sign_in(clinic_admin)
-    page.goto(reverse("sessions:outcomes_report"))
+    page.goto(reverse("records:outcomes"))
     expect(page.get_by_test_id("row-response")).to_contain_text("1 of 1 (100.0 %)")
     expect(page.get_by_test_id("row-remission")).to_contain_text("1 of 1 (100.0 %)")
     expect(page.get_by_test_id("row-sessions-to-response")).to_contain_text("2.0")
@@ -86,5 +86,5 @@ def test_clinic_admin_reads_the_outcomes_report_with_its_charts(
     desk = pages.new()
     pages.allow(desk, r"status of 403")
     sign_in(front_desk, on=desk)
-    response = desk.goto(reverse("sessions:outcomes_report"))
+    response = desk.goto(reverse("records:outcomes"))
     assert response.status == 403

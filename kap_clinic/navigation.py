@@ -30,7 +30,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Reminders", "scheduling:reminders", roles.FRONT_OFFICE),
     NavItem(
         "Outcomes",
-        "sessions:outcomes_report",
+        "records:outcomes",
         frozenset({roles.MEDICAL_PROVIDER, roles.CLINIC_ADMIN}),
     ),
     NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from sessions import views
-from sessions.records import urls as records_urls
 
 app_name = "sessions"
 
@@ -30,6 +29,3 @@ urlpatterns = [
     path("ledger/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
     path("ledger/inventory/", views.inventory, name="inventory"),
 ]
-
-# Records out: record exports, the outcomes report, the de-identified export.
-urlpatterns += records_urls.urlpatterns

@@ -5,6 +5,13 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from kap_clinic import roles
+
+
+def grant_view(apps, schema_editor):
+    # The clinic admin reviews which copies of records were made (audit), in the admin.
+    roles.grant_permissions(apps, {roles.CLINIC_ADMIN: ("clinic_sessions.view_recordexport",)})
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -95,4 +102,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(grant_view, migrations.RunPython.noop),
     ]

@@ -48,7 +48,7 @@ def record_exports(request: HttpRequest, patient_pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             tasks.enqueue_record_export(export.pk)
-            return redirect("sessions:record_export_detail", pk=export.pk)
+            return redirect("records:export_detail", pk=export.pk)
     record_access(request=request, patient_id=patient.pk, what="record exports")
     exports = RecordExport.objects.filter(patient_id=patient.pk).select_related("requested_by")
     return render(
@@ -62,10 +62,13 @@ def record_exports(request: HttpRequest, patient_pk: int) -> HttpResponse:
 def record_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One export's progress; htmx polls the status card while the task runs."""
     export = _export_for_user(request, pk)
-    record_access(request=request, patient_id=export.patient_id, what="record export")
+    polling = bool(request.headers.get("HX-Request"))
+    if not polling:
+        # The page is logged once; its status card, polled every 2 s, shows no chart content.
+        record_access(request=request, patient_id=export.patient_id, what="record export")
     template = (
         "sessions/records/snippets/export_status.html"
-        if request.headers.get("HX-Request")
+        if polling
         else "sessions/records/export_detail.html"
     )
     return render(request, template, {"export": export, "patient": export.patient})
@@ -78,7 +81,7 @@ def record_export_download(request: HttpRequest, pk: int) -> HttpResponse:
         path = services.record_export_file(export)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sessions:record_export_detail", pk=export.pk)
+        return redirect("records:export_detail", pk=export.pk)
     record_access(
         request=request,
         patient_id=export.patient_id,

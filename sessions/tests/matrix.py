@@ -107,5 +107,5 @@ MATRIX = {
     "sessions:inventory": Case(allowed=PROVIDERS, clinical=True),
 }
 
-# Records out (sessions.records): exports, the outcomes report, the research export.
+# Records out (sessions.records, namespace "records"): exports, outcomes, research export.
 MATRIX.update(RECORDS_MATRIX)

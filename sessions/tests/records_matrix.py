@@ -32,7 +32,7 @@ def ready_export(ctx: Ctx) -> dict[str, Any]:
 
 
 RECORDS_MATRIX = {
-    "sessions:record_exports": [
+    "records:patient_exports": [
         Case(allowed=roles.CLINICAL, kwargs=patient, clinical=True),
         Case(
             method="post",
@@ -42,17 +42,13 @@ RECORDS_MATRIX = {
             clinical=True,
         ),
     ],
-    "sessions:record_export_detail": Case(
-        allowed=roles.CLINICAL, kwargs=ready_export, clinical=True
-    ),
-    "sessions:record_export_download": Case(
-        allowed=roles.CLINICAL, kwargs=ready_export, clinical=True
-    ),
-    "sessions:outcomes_report": Case(
+    "records:export_detail": Case(allowed=roles.CLINICAL, kwargs=ready_export, clinical=True),
+    "records:export_download": Case(allowed=roles.CLINICAL, kwargs=ready_export, clinical=True),
+    "records:outcomes": Case(
         allowed=roles.REPORTING, query={"start": "2026-01-01", "end": "2026-12-31"}
     ),
-    "sessions:outcomes_report_csv": Case(allowed=roles.REPORTING),
-    "sessions:research_export": [
+    "records:outcomes_csv": Case(allowed=roles.REPORTING),
+    "records:research_export": [
         Case(allowed=roles.REPORTING),
         Case(method="post", allowed=roles.REPORTING),
     ],

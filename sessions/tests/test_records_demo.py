@@ -315,16 +315,14 @@ def test_outcomes_report_figures_equal_the_patients_outcome_pages(demo_clinic, p
 def test_outcomes_report_page_and_csv_show_the_same_figures(demo_clinic, provider) -> None:
     client = client_for(provider)
     query = {"start": "2025-01-01", "end": NOW.date().isoformat()}
-    page = client.get(reverse("sessions:outcomes_report"), query)
+    page = client.get(reverse("records:outcomes"), query)
     assert page.status_code == 200
     report = page.context["report"]
     body = page.content.decode()
     total = report.total
     assert f"{total.phq9_responders} of {total.phq9_evaluable}" in body
     rows = list(
-        csv.reader(
-            io.StringIO(client.get(reverse("sessions:outcomes_report_csv"), query).content.decode())
-        )
+        csv.reader(io.StringIO(client.get(reverse("records:outcomes_csv"), query).content.decode()))
     )
     header, last = rows[0], rows[-1]
     assert last[0] == "All routes and protocols"
@@ -358,7 +356,7 @@ def _identifiers(patient: Patient) -> list[str]:
 
 
 def test_research_export_has_none_of_the_demo_patients_identifiers(demo_clinic, provider) -> None:
-    response = client_for(provider).post(reverse("sessions:research_export"))
+    response = client_for(provider).post(reverse("records:research_export"))
     assert response.status_code == 200
     text = response.content.decode()
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -95,3 +95,18 @@ def test_an_expired_export_cannot_be_downloaded(provider) -> None:
     export.expires_at = timezone.now() - timedelta(seconds=1)
     with pytest.raises(ValidationError, match="no longer available"):
         services.record_export_file(export)
+
+
+def test_a_failed_build_is_shown_on_the_row_without_phi_in_the_log(provider, monkeypatch, caplog):
+    patient = make_session(by=provider).course.patient
+    export = services.record_export_request(patient=patient, format="fhir", by=provider)
+
+    def broken(*args, **kwargs):
+        raise ValueError(f"bad value {patient.legal_last_name}")
+
+    monkeypatch.setattr(fhir, "validate_bundle", broken)
+    assert services.record_export_build(export_id=export.pk) == "failed"
+    export.refresh_from_db()
+    assert (export.status, export.error, export.file_name) == ("failed", "ValueError", "")
+    assert "ValueError" in caplog.text
+    assert patient.legal_last_name not in caplog.text

@@ -39,15 +39,15 @@ def test_clinician_exports_from_the_chart_follows_progress_and_downloads(
     assert 'data-testid="record-export-form"' in chart
     with django_capture_on_commit_callbacks(execute=True):
         response = as_clinician.post(
-            reverse("sessions:record_exports", args=[patient.pk]), {"format": "pdf"}
+            reverse("records:patient_exports", args=[patient.pk]), {"format": "pdf"}
         )
     export = RecordExport.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("sessions:record_export_detail", args=[export.pk])
+    assert response["Location"] == reverse("records:export_detail", args=[export.pk])
     assert (export.status, export.requested_by) == ("ready", clinician)
     page = as_clinician.get(response["Location"]).content.decode()
     assert 'data-status="ready"' in page and "hx-trigger" not in page
-    download = as_clinician.get(reverse("sessions:record_export_download", args=[export.pk]))
+    download = as_clinician.get(reverse("records:export_download", args=[export.pk]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert (
@@ -66,11 +66,14 @@ def test_clinician_exports_from_the_chart_follows_progress_and_downloads(
 def test_a_pending_export_polls_its_status_card(provider, as_provider) -> None:
     patient = make_session(by=provider).course.patient
     export = RecordExport.objects.create(patient=patient, format="fhir", requested_by=provider)
-    url = reverse("sessions:record_export_detail", args=[export.pk])
+    url = reverse("records:export_detail", args=[export.pk])
     page = as_provider.get(url).content.decode()
     assert 'hx-trigger="every 2s"' in page and "<html" in page
+    logged = AccessEvent.objects.filter(patient_id=patient.pk).count()
     card = as_provider.get(url, headers={"HX-Request": "true"}).content.decode()
     assert card.lstrip().startswith('<div id="export-status"') and "<html" not in card
+    # The page was logged once; its polls are not (they show no chart content).
+    assert AccessEvent.objects.filter(patient_id=patient.pk).count() == logged == 1
 
 
 def test_an_unknown_format_is_refused_with_a_message_and_nothing_queued(
@@ -78,7 +81,7 @@ def test_an_unknown_format_is_refused_with_a_message_and_nothing_queued(
 ) -> None:
     patient = make_session(by=provider).course.patient
     response = as_provider.post(
-        reverse("sessions:record_exports", args=[patient.pk]), {"format": "docx"}, follow=True
+        reverse("records:patient_exports", args=[patient.pk]), {"format": "docx"}, follow=True
     )
     assert "Choose PDF or FHIR." in response.content.decode()
     assert not RecordExport.objects.exists()
@@ -89,17 +92,17 @@ def test_front_desk_can_open_no_export_and_no_file(front_desk, provider, as_fron
     export = services.record_export_request(patient=patient, format="fhir", by=provider)
     services.record_export_build(export_id=export.pk)
     for url in (
-        reverse("sessions:record_exports", args=[patient.pk]),
-        reverse("sessions:record_export_detail", args=[export.pk]),
-        reverse("sessions:record_export_download", args=[export.pk]),
-        reverse("sessions:outcomes_report"),
-        reverse("sessions:outcomes_report_csv"),
-        reverse("sessions:research_export"),
+        reverse("records:patient_exports", args=[patient.pk]),
+        reverse("records:export_detail", args=[export.pk]),
+        reverse("records:export_download", args=[export.pk]),
+        reverse("records:outcomes"),
+        reverse("records:outcomes_csv"),
+        reverse("records:research_export"),
     ):
         assert as_front_desk.get(url).status_code == 403, url
     assert (
         as_front_desk.post(
-            reverse("sessions:record_exports", args=[patient.pk]), {"format": "pdf"}
+            reverse("records:patient_exports", args=[patient.pk]), {"format": "pdf"}
         ).status_code
         == 403
     )
@@ -113,14 +116,12 @@ def test_an_expired_export_says_so_instead_of_serving_the_file(provider, as_prov
     export = services.record_export_request(patient=patient, format="fhir", by=provider)
     services.record_export_build(export_id=export.pk)
     RecordExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
-    response = as_provider.get(
-        reverse("sessions:record_export_download", args=[export.pk]), follow=True
-    )
+    response = as_provider.get(reverse("records:export_download", args=[export.pk]), follow=True)
     assert "no longer available" in response.content.decode()
 
 
 def test_outcomes_report_explains_a_bad_date_and_shows_the_default_period(as_provider) -> None:
-    response = as_provider.get(reverse("sessions:outcomes_report"), {"start": "31/02/2026"})
+    response = as_provider.get(reverse("records:outcomes"), {"start": "31/02/2026"})
     assert response.status_code == 200
     assert "is not a date (YYYY-MM-DD)" in response.content.decode()
     assert response.context["report"].end == timezone.localdate()
