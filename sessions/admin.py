@@ -130,7 +130,7 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
 
 
 @admin.register(RecordExport)
-class RecordExportAdmin(AppendOnlyAdmin):
+class RecordExportAdmin(ReadOnlyClinicalAdmin):
     """Copies of records made (who, whose, when, kept until): the clinic admin's account of
     disclosures. Made and deleted only by the export service and its periodic purge."""
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class RecordExport(models.Model):
@@ -44,6 +45,9 @@ class RecordExport(models.Model):
     # Why a build failed, without PHI (an exception's class, never its message).
     error = models.CharField(max_length=200, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+
+    # Saves only (the request); the task's progress and status go through conditional updates.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-requested_at", "-id"]
