@@ -110,3 +110,13 @@ def test_a_failed_build_is_shown_on_the_row_without_phi_in_the_log(provider, mon
     assert (export.status, export.error, export.file_name) == ("failed", "ValueError", "")
     assert "ValueError" in caplog.text
     assert patient.legal_last_name not in caplog.text
+
+
+def test_the_build_reports_its_progress_part_by_part(provider) -> None:
+    patient = make_session(by=provider).course.patient
+    seen: list[tuple[int, str]] = []
+    services.record_collect(patient, progress=lambda percent, stage: seen.append((percent, stage)))
+    percents = [percent for percent, _ in seen]
+    assert percents == sorted(percents) and percents[-1] == 80
+    assert [stage for _, stage in seen][0] == "Demographics"
+    assert seen[-1][1] == "Who opened this record"
