@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.tests.factories import make_total
-from sessions import services
+from sessions import services, tasks
 from sessions.models import RecordExport
 from sessions.tests.factories import dose, make_course, make_lot, make_session
 
@@ -52,7 +52,7 @@ def test_provider_exports_the_record_and_downloads_it_when_ready(
     page.screenshot(path=str(settings.BASE_DIR / "var" / "record_export_queued.png"))
     # The worker builds it; the page, polling, shows the download without a reload.
     export = RecordExport.objects.get(patient_id=course.patient_id)
-    assert services.record_export_build(export_id=export.pk) == "ready"
+    assert tasks.build_record_export(export.pk) == "ready"
     expect(page.get_by_test_id("export-status")).to_have_attribute(
         "data-status", "ready", timeout=10_000
     )

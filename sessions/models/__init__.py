@@ -6,7 +6,6 @@ the pure modules ``sessions.dosing`` and ``sessions.vitals``.
 """
 
 from sessions.models.ledger import (  # noqa: F401
-    AppendOnlyQuerySet,
     LedgerEntry,
     Lot,
 )

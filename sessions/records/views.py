@@ -7,18 +7,18 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from kap_clinic import roles
 from kap_clinic.audit import client_ip, record_access
+from kap_clinic.errors import service_errors
+from kap_clinic.params import MAX_DATE, MIN_DATE, parse_date
 from patients.selectors import patient_for_user
-from sessions import services, tasks
+from sessions import services
 from sessions.models import RecordExport, Route
-from sessions.records import deidentify, outcomes_report
+from sessions.records import deidentify, outcomes_report, queue
 
 clinical = roles.role_required(roles.CLINICAL)
 # The outcomes report and the research export hold no identifiers: the medical director's
@@ -36,7 +36,7 @@ def record_exports(request: HttpRequest, patient_pk: int) -> HttpResponse:
     """The patient's exports (GET) or a new one (POST with ``format``)."""
     patient = patient_for_user(user=request.user, pk=patient_pk, clinical=True)
     if request.method == "POST":
-        try:
+        with service_errors(request):
             export = services.record_export_request(
                 patient=patient,
                 format=request.POST.get("format", ""),
@@ -44,10 +44,7 @@ def record_exports(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 ip_address=client_ip(request),
                 path=request.path,
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            tasks.enqueue_record_export(export.pk)
+            queue.enqueue_record_export(export.pk)
             return redirect("records:export_detail", pk=export.pk)
     record_access(request=request, patient_id=patient.pk, what="record exports")
     exports = RecordExport.objects.filter(patient_id=patient.pk).select_related("requested_by")
@@ -77,25 +74,23 @@ def record_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical
 def record_export_download(request: HttpRequest, pk: int) -> HttpResponse:
     export = _export_for_user(request, pk)
-    try:
+    with service_errors(request):
         path = services.record_export_file(export)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("records:export_detail", pk=export.pk)
-    record_access(
-        request=request,
-        patient_id=export.patient_id,
-        what=f"record export downloaded ({export.get_format_display()})",
-    )
-    content_type = "application/pdf" if export.format == "pdf" else "application/fhir+json"
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=export.download_name,
-        content_type=content_type,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+        record_access(
+            request=request,
+            patient_id=export.patient_id,
+            what=f"record export downloaded ({export.get_format_display()})",
+        )
+        content_type = "application/pdf" if export.format == "pdf" else "application/fhir+json"
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=export.download_name,
+            content_type=content_type,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return redirect("records:export_detail", pk=export.pk)
 
 
 # --- reports -------------------------------------------------------------------------------------
@@ -110,10 +105,12 @@ def _period(request: HttpRequest) -> tuple[date, date, str, list[str]]:
         raw = request.GET.get(name, "").strip()
         if not raw:
             continue
-        try:
-            value = date.fromisoformat(raw)
-        except ValueError:
-            problems.append(f"“{raw[:20]}” is not a date (YYYY-MM-DD); the default is used.")
+        value = parse_date(raw)
+        if value is None:
+            problems.append(
+                f"“{raw[:20]}” is not a date (YYYY-MM-DD) between {MIN_DATE.year} and "
+                f"{MAX_DATE.year}; the default is used."
+            )
             continue
         if name == "start":
             start = value

@@ -1,7 +1,11 @@
 """Record exports (HIPAA right of access, 45 CFR 164.524): requested from the chart or the
 command line, built by a Celery task with its progress on the row, downloadable by clinical
 staff for ``RECORD_EXPORT_DAYS`` days, then deleted by a periodic task. Every export and every
-download is written to the access log."""
+download is written to the access log.
+
+The PDF writer (``sessions.records.pdf.record_pdf``, WeasyPrint) is handed in by the callers that
+build a file, ``sessions.tasks`` and the ``export_record`` command: importing WeasyPrint takes
+about a second, which no other process that imports the services should pay."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import getpass
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,7 @@ from kap_clinic import roles
 from kap_clinic.models import AccessEvent
 from patients.models import Patient
 from sessions.models import RecordExport
-from sessions.records import fhir, pdf, registry
+from sessions.records import fhir, registry
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,8 @@ Status = RecordExport.Status
 Format = RecordExport.Format
 # A build still "running" after this long died with its worker; the task may take it over.
 STALE_RUN = timedelta(minutes=10)
+# (patient, *, exported_by, record) -> PDF bytes: ``sessions.records.pdf.record_pdf``.
+PdfWriter = Callable[..., bytes]
 
 
 def export_dir() -> Path:
@@ -51,15 +58,18 @@ def record_collect(patient: Patient, *, progress=None) -> dict[str, Any]:
     return record
 
 
-def record_render(patient: Patient, *, format: str, exported_by: str, progress=None) -> bytes:
-    """The record as PDF bytes or FHIR Bundle JSON (validated before it is handed out)."""
+def record_render(
+    patient: Patient, *, format: str, exported_by: str, write_pdf: PdfWriter, progress=None
+) -> bytes:
+    """The record as PDF bytes (made by ``write_pdf``) or FHIR Bundle JSON (validated before it
+    is handed out)."""
     if format not in Format.values:
         raise ValidationError({"format": f"Choose one of: {', '.join(Format.values)}."})
     record = record_collect(patient, progress=progress)
     if progress is not None:
         progress(85, "Writing the PDF" if format == Format.PDF else "Writing the FHIR bundle")
     if format == Format.PDF:
-        return pdf.record_pdf(patient, exported_by=exported_by, record=record)
+        return write_pdf(patient, exported_by=exported_by, record=record)
     bundle = fhir.record_bundle(patient, record)
     fhir.validate_bundle(bundle)
     return json.dumps(bundle, indent=2, ensure_ascii=False).encode()
@@ -70,7 +80,7 @@ def record_export_request(
     *, patient: Patient, format: str, by: User, ip_address: str | None = None, path: str = ""
 ) -> RecordExport:
     """Record the request for an export of the patient's whole record (and log it). The caller
-    enqueues ``sessions.tasks.build_record_export`` once this has committed."""
+    enqueues its build (``sessions.records.queue.enqueue_record_export``)."""
     if not roles.has_role(by, roles.CLINICAL):
         raise ValidationError("Only clinicians and medical providers can export a record.")
     if format not in Format.values:
@@ -94,9 +104,10 @@ def _set_progress(export_id: int, percent: int, stage: str) -> None:
     )
 
 
-def record_export_build(*, export_id: int) -> str:
-    """Build one queued export and store its file. Safe to run twice: only the run that claims
-    the row (queued, or running past ``STALE_RUN``) builds it. Returns the final status."""
+def record_export_build(*, export_id: int, write_pdf: PdfWriter) -> str:
+    """Build one queued export and store its file (``sessions.tasks.build_record_export``). Safe
+    to run twice: only the run that claims the row (queued, or running past ``STALE_RUN``) builds
+    it. Returns the final status."""
     now = timezone.now()
     claimed = (
         RecordExport.objects.filter(pk=export_id)
@@ -112,6 +123,7 @@ def record_export_build(*, export_id: int) -> str:
             export.patient,
             format=export.format,
             exported_by=by.get_full_name() or by.username,
+            write_pdf=write_pdf,
             progress=lambda percent, stage: _set_progress(export_id, percent, stage),
         )
         extension = "pdf" if export.format == Format.PDF else "json"
@@ -164,11 +176,13 @@ def record_exports_purge(*, now=None) -> int:
     return purged
 
 
-def record_export_command(*, patient: Patient, format: str, out: Path) -> int:
+def record_export_command(*, patient: Patient, format: str, out: Path, write_pdf: PdfWriter) -> int:
     """``manage.py export_record``: write the record to ``out`` and log it like the page does.
     Returns the number of bytes written."""
     operator = getpass.getuser()
-    content = record_render(patient, format=format, exported_by=f"{operator} (command line)")
+    content = record_render(
+        patient, format=format, exported_by=f"{operator} (command line)", write_pdf=write_pdf
+    )
     out.write_bytes(content)
     AccessEvent.objects.create(
         user=None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
-from sessions import services
+from sessions import services, tasks
 from sessions.tests.factories import make_session
 
 
@@ -27,7 +27,7 @@ def ready_export(ctx: Ctx) -> dict[str, Any]:
     export = services.record_export_request(
         patient=_patient_with_session(ctx), format="fhir", by=ctx.personas[PROVIDER]
     )
-    services.record_export_build(export_id=export.pk)
+    tasks.build_record_export(export.pk)
     return {"pk": export.pk}
 
 

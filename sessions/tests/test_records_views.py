@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kap_clinic.celery import app as celery_app
 from kap_clinic.models import AccessEvent
-from sessions import services
+from sessions import services, tasks
 from sessions.models import RecordExport
 from sessions.records import deidentify
 from sessions.tests.factories import dose, make_lot, make_session, prepare
@@ -91,7 +91,7 @@ def test_an_unknown_format_is_refused_with_a_message_and_nothing_queued(
 def test_front_desk_can_open_no_export_and_no_file(front_desk, provider, as_front_desk) -> None:
     patient = make_session(by=provider).course.patient
     export = services.record_export_request(patient=patient, format="fhir", by=provider)
-    services.record_export_build(export_id=export.pk)
+    tasks.build_record_export(export.pk)
     for url in (
         reverse("records:patient_exports", args=[patient.pk]),
         reverse("records:export_detail", args=[export.pk]),
@@ -115,7 +115,7 @@ def test_front_desk_can_open_no_export_and_no_file(front_desk, provider, as_fron
 def test_an_expired_export_says_so_instead_of_serving_the_file(provider, as_provider) -> None:
     patient = make_session(by=provider).course.patient
     export = services.record_export_request(patient=patient, format="fhir", by=provider)
-    services.record_export_build(export_id=export.pk)
+    tasks.build_record_export(export.pk)
     RecordExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
     response = as_provider.get(reverse("records:export_download", args=[export.pk]), follow=True)
     assert "no longer available" in response.content.decode()

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from patients.models import MRN_PREFIX, Patient
 from sessions import services
 from sessions.models import RecordExport
+from sessions.records import pdf
 
 # "KAP-000123", "kap-123" or "123", as in the patient search.
 MRN = re.compile(r"^(?:kap-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -40,7 +41,9 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             raise CommandError(f"The folder {out.parent} does not exist.")
         try:
-            size = services.record_export_command(patient=patient, format=format, out=out)
+            size = services.record_export_command(
+                patient=patient, format=format, out=out, write_pdf=pdf.record_pdf
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(

@@ -16,7 +16,7 @@ def grant_view(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0006_course_stop"),
+        ("clinic_sessions", "0007_ledger_append_only_trigger"),
         ("patients", "0004_screen_answer_may_be_taken_back"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
