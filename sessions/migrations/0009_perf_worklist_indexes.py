@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0007_ledger_append_only_trigger"),
+        ("clinic_sessions", "0008_record_exports"),
         ("patients", "0005_perf_indexes"),
         ("scheduling", "0004_perf_indexes_and_day_long_visits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
