@@ -7,7 +7,17 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from scheduling.models import Appointment, AppointmentType, Reminder, Room, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    GroupAttendance,
+    GroupMeeting,
+    GroupType,
+    GroupWaitlistEntry,
+    Reminder,
+    Room,
+    WorkingHours,
+)
 
 
 @admin.register(Room)
@@ -77,3 +87,36 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- group sessions: the type is configuration; meetings and places change through services ---
+
+
+@admin.register(GroupType)
+class GroupTypeAdmin(SimpleHistoryAdmin):
+    list_display = ("appointment_type", "capacity", "facilitators", "counts_as_integration")
+    list_select_related = ("appointment_type",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # meetings keep pointing at their type; deactivate the appointment type
+
+
+@admin.register(GroupMeeting)
+class GroupMeetingAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "group_type", "facilitator", "room", "status")
+    list_filter = ("status", "group_type")
+    date_hierarchy = "starts_at"
+    list_select_related = ("group_type__appointment_type", "facilitator", "room")
+
+
+@admin.register(GroupAttendance)
+class GroupAttendanceAdmin(ReadOnlyAdmin):
+    list_display = ("appointment_id", "status", "recorded_by", "recorded_at")
+    list_filter = ("status",)
+
+
+@admin.register(GroupWaitlistEntry)
+class GroupWaitlistEntryAdmin(ReadOnlyAdmin):
+    list_display = ("meeting", "patient", "status", "joined_at")
+    list_filter = ("status",)
+    list_select_related = ("meeting__group_type__appointment_type", "patient")

@@ -14,6 +14,10 @@ from sessions.models import (
     AdverseEvent,
     DosingProtocol,
     DosingSession,
+    GroupIntegrationCredit,
+    GroupNote,
+    GroupNoteAddendum,
+    GroupNotePrivate,
     IntegrationFollowUp,
     LedgerEntry,
     Lot,
@@ -97,7 +101,16 @@ class DosingSessionAdmin(ReadOnlyClinicalAdmin):
     list_select_related = ("course__patient",)
 
 
-for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
+for model in (
+    VitalReading,
+    AdverseEvent,
+    SessionAddendum,
+    IntegrationFollowUp,
+    GroupNote,
+    GroupNotePrivate,
+    GroupNoteAddendum,
+    GroupIntegrationCredit,
+):
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 

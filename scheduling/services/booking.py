@@ -12,7 +12,7 @@ from django.utils import timezone
 from patients.models import Patient
 from patients.services import patient_create, patient_set_status
 from scheduling import hooks
-from scheduling.models import Appointment, AppointmentType, Reminder, Room
+from scheduling.models import Appointment, AppointmentType, GroupType, Reminder, Room
 from scheduling.services.checks import (
     SchedulingError,
     _locked,
@@ -55,6 +55,10 @@ def appointment_book(
         raise SchedulingError(
             f"{patient.display_name} ({patient.mrn}) is archived: restore them on their page "
             "before booking."
+        )
+    if GroupType.objects.filter(appointment_type=type).exists():
+        raise SchedulingError(
+            f"{type.name} is a group: enrol the patient in a meeting under Schedule → Groups."
         )
     check_provider_role(type=type, clinician=clinician)
     slot = _prepare_slot(

@@ -1,9 +1,16 @@
-"""Ketamine treatment (``treatment``) and the controlled-substance ledger (``ledger``).
+"""Ketamine treatment (``treatment``), the controlled-substance ledger (``ledger``) and group
+notes (``groups``).
 
 Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign alerts) live in
 the pure modules ``sessions.dosing`` and ``sessions.vitals``.
 """
 
+from sessions.models.groups import (  # noqa: F401
+    GroupIntegrationCredit,
+    GroupNote,
+    GroupNoteAddendum,
+    GroupNotePrivate,
+)
 from sessions.models.ledger import (  # noqa: F401
     AppendOnlyQuerySet,
     LedgerEntry,
