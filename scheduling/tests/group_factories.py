@@ -1,0 +1,60 @@
+"""Helpers for group-session tests: a group type and meetings made through the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+
+from patients.tests.factories import UserFactory
+from scheduling import services
+from scheduling.models import AppointmentType, GroupMeeting, GroupType, Room
+from scheduling.tests.factories import (
+    AppointmentTypeFactory,
+    RoomFactory,
+    clinician_user,
+    tomorrow_at,
+)
+
+
+def group_type(
+    *, capacity: int = 8, counts_as_integration: bool = True, name: str = "Integration circle"
+) -> GroupType:
+    RoomFactory(name="Group room", kind=Room.Kind.THERAPY)
+    kind = AppointmentTypeFactory(
+        name=name,
+        kind=AppointmentType.Kind.INTEGRATION,
+        duration_minutes=90,
+        room_kind=Room.Kind.THERAPY,
+        colour="#2a9d8f",
+        preparation_instructions="Please arrive a few minutes early.",
+    )
+    found, _ = GroupType.objects.get_or_create(
+        appointment_type=kind,
+        defaults={"capacity": capacity, "counts_as_integration": counts_as_integration},
+    )
+    return found
+
+
+def meetings(
+    *,
+    kind: GroupType | None = None,
+    facilitator: User | None = None,
+    starts_at: datetime | None = None,
+    count: int = 1,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> list[GroupMeeting]:
+    return services.group_meetings_schedule(
+        group_type=kind or group_type(),
+        facilitator=facilitator or clinician_user(),
+        starts_at=starts_at or tomorrow_at(17),
+        count=count,
+        by=by or UserFactory(),
+        allow_outside_hours=True,
+        now=now,
+    )
+
+
+def meeting(**kwargs) -> GroupMeeting:
+    return meetings(**kwargs)[0]
