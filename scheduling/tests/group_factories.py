@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from patients.tests.factories import UserFactory
 from scheduling import services
@@ -58,3 +59,15 @@ def meetings(
 
 def meeting(**kwargs) -> GroupMeeting:
     return meetings(**kwargs)[0]
+
+
+def started_meeting(
+    *, members: list, kind: GroupType | None = None, minutes_ago: int = 30
+) -> tuple[GroupMeeting, list]:
+    """A meeting that started ``minutes_ago`` with ``members`` enrolled (booked beforehand)."""
+    start = timezone.now() - timedelta(minutes=minutes_ago)
+    before = start - timedelta(days=1)
+    desk = UserFactory()
+    m = meeting(kind=kind, starts_at=start, now=before, by=desk)
+    seats = [services.group_enrol(meeting=m, patient=p, by=desk, now=before) for p in members]
+    return m, seats

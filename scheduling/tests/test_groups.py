@@ -203,9 +203,7 @@ def test_attendance_completes_or_misses_each_place() -> None:
     )
     with pytest.raises(services.SchedulingError, match="Mark every member"):
         services.group_attendance_record(meeting=m, statuses={a.pk: "present"}, by=desk)
-    services.group_attendance_record(
-        meeting=m, statuses={a.pk: "late", b.pk: "excused"}, by=desk
-    )
+    services.group_attendance_record(meeting=m, statuses={a.pk: "late", b.pk: "excused"}, by=desk)
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == Appointment.Status.COMPLETED and a.group_attendance.status == "late"
@@ -217,9 +215,7 @@ def test_attendance_waits_for_the_meeting_to_start() -> None:
     m = meeting()
     seat = services.group_enrol(meeting=m, patient=PatientFactory(), by=UserFactory())
     with pytest.raises(services.SchedulingError, match="once the meeting has started"):
-        services.group_attendance_record(
-            meeting=m, statuses={seat.pk: "present"}, by=UserFactory()
-        )
+        services.group_attendance_record(meeting=m, statuses={seat.pk: "present"}, by=UserFactory())
 
 
 def test_the_calendars_show_a_group_once_with_enrolled_and_capacity(as_front_desk) -> None:
