@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
@@ -16,6 +17,8 @@ from scheduling.tests.factories import (
     clinician_user,
     tomorrow_at,
 )
+
+_rooms = itertools.count(1)
 
 
 def group_type(
@@ -45,8 +48,10 @@ def meetings(
     count: int = 1,
     by: User | None = None,
     now: datetime | None = None,
+    room: Room | None = None,
 ) -> list[GroupMeeting]:
     return services.group_meetings_schedule(
+        room=room,
         group_type=kind or group_type(),
         facilitator=facilitator or clinician_user(),
         starts_at=starts_at or tomorrow_at(17),
@@ -68,6 +73,8 @@ def started_meeting(
     start = timezone.now() - timedelta(minutes=minutes_ago)
     before = start - timedelta(days=1)
     desk = UserFactory()
-    m = meeting(kind=kind, starts_at=start, now=before, by=desk)
+    # A room of its own: several started meetings at the same moment must not collide.
+    room = RoomFactory(name=f"Group room {next(_rooms)}", kind=Room.Kind.THERAPY)
+    m = meeting(kind=kind, starts_at=start, now=before, by=desk, room=room)
     seats = [services.group_enrol(meeting=m, patient=p, by=desk, now=before) for p in members]
     return m, seats
