@@ -1,8 +1,8 @@
 """The demo clinic's weekly integration circle (``manage.py seed_demo``), seeded after the
 schedule's demo so it finds the week already filled around it.
 
-Eight Thursday-style meetings (the weekday of the next clinic day) at 18:00 in the therapy room,
-facilitated by the demo clinician: three have taken place, five are to come, the next one
+Eight weekly meetings (on the weekday of the next clinic day) for up to five members, at 18:00
+in the therapy room, facilitated by the demo clinician: three have taken place, five are to come, the next one
 tomorrow. The members are at different points of their courses: Samuel Adeyemi mid-course,
 Hannah Becker and Ruth Feldman in maintenance, Theo Vasquez discharged; River Callahan (mid-course)
 joins from the next meeting, which fills it, and Leah Johansson waits for a place. Ruth has
@@ -83,7 +83,7 @@ def _circle_type() -> GroupType:
             "minutes early.",
         },
     )
-    return GroupType.objects.create(appointment_type=kind, capacity=6, counts_as_integration=True)
+    return GroupType.objects.create(appointment_type=kind, capacity=5, counts_as_integration=True)
 
 
 @transaction.atomic

@@ -385,6 +385,10 @@ def _waitlist_join_locked(
         .exists()
     ):
         raise SchedulingError(f"{patient.display_name} already has a place in this meeting.")
+    if seats_taken(meeting) < meeting.group_type.capacity:
+        raise SchedulingError(
+            f"The {meeting.name} of {_when(meeting)} has a free place: enrol instead."
+        )
     entry = GroupWaitlistEntry(meeting=meeting, patient=patient, joined_by=by, joined_at=now)
     entry._change_reason = f"joined the waiting list, by {by}"
     entry.save()

@@ -97,7 +97,10 @@ def group_schedule_body(ctx: Ctx) -> dict[str, Any]:
 
 
 def waitlist_entry(ctx: Ctx) -> dict[str, Any]:
-    meeting = group_factories.meeting(starts_at=_group_start())
+    kind = group_factories.group_type(name="Matrix small circle", capacity=2)
+    meeting = group_factories.meeting(kind=kind, starts_at=_group_start())
+    for _ in range(2):
+        services.group_enrol(meeting=meeting, patient=PatientFactory(), by=UserFactory())
     entry = services.group_waitlist_join(
         meeting=meeting, patient=PatientFactory(), by=UserFactory()
     )

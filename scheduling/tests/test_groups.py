@@ -98,6 +98,13 @@ def test_enrolment_stops_at_capacity_and_offers_the_waiting_list() -> None:
     assert entry.status == GroupWaitlistEntry.Status.WAITING
 
 
+def test_the_waiting_list_is_for_a_full_meeting_only() -> None:
+    m = meeting(kind=group_type(capacity=2))
+    with pytest.raises(services.SchedulingError, match="has a free place: enrol instead"):
+        services.group_waitlist_join(meeting=m, patient=PatientFactory(), by=UserFactory())
+    assert not GroupWaitlistEntry.objects.exists()
+
+
 def test_a_patient_is_enrolled_once() -> None:
     m = meeting()
     patient = PatientFactory()
