@@ -1,13 +1,13 @@
 """The demo clinic's weekly integration circle (``manage.py seed_demo``), seeded after the
 schedule's demo so it finds the week already filled around it.
 
-Eight weekly meetings (on the weekday of the next clinic day) for up to five members, at 18:00
-in the therapy room, facilitated by the demo clinician: three have taken place, five are to
-come, the next one tomorrow. The members are at different points of their courses: Samuel Adeyemi mid-course,
+Eight weekly meetings (on the weekday of the next clinic day) for up to five members, at 18:00 in
+the therapy room, facilitated by the demo clinician: three have taken place, five are to come, the
+next one tomorrow. The members are at different points of their courses: Samuel Adeyemi mid-course,
 Hannah Becker and Ruth Feldman in maintenance, Theo Vasquez discharged; River Callahan (mid-course)
 joins from the next meeting, which fills it, and Leah Johansson waits for a place. Ruth has
-cancelled her place in the next meeting, so the front desk's home page offers it to Leah.
-Each past meeting has its attendance and a signed group note with a private part per member.
+cancelled her place in the next meeting, so the front desk's home page offers it to Leah. Each past
+meeting has its attendance and a signed group note with a private part per member.
 
 Idempotent: when the circle's group type exists, nothing is added.
 """
