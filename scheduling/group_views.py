@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
-from kap_clinic.audit import record_access
 from scheduling import group_forms, group_selectors, services
 from scheduling.services.groups import GroupFull
 
@@ -75,10 +74,9 @@ def _detail(
     full: GroupFull | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    # Names, visit and status only, like the calendars and arrivals: not a chart read.
     roster = group_selectors.roster(meeting)
     waiting = group_selectors.waiting(meeting)
-    for patient_id in {s.patient_id for s in roster} | {e.patient_id for e in waiting}:
-        record_access(request=request, patient_id=patient_id, what="group roster")
     context: dict[str, Any] = {
         "meeting": meeting,
         "roster": roster,
@@ -202,8 +200,6 @@ def group_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Attendance saved.")
             return redirect("scheduling:group_detail", pk=meeting.pk)
-    for seat in seats:
-        record_access(request=request, patient_id=seat.patient_id, what="group attendance")
     return render(
         request,
         "scheduling/groups/group_attendance.html",

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
-from kap_clinic.audit import record_access
+from kap_clinic.audit import record_access_many
 from sessions import group_forms, group_selectors, services
 
 clinical = roles.role_required(roles.CLINICAL)
@@ -19,8 +19,7 @@ clinical = roles.role_required(roles.CLINICAL)
 def _render(
     request: HttpRequest, page, *, form=None, sign_form=None, addendum_form=None, status=200
 ):
-    for patient in page.members:
-        record_access(request=request, patient_id=patient.pk, what="group note")
+    record_access_many(request=request, patient_ids=[p.pk for p in page.members], what="group note")
     initial = {}
     if page.note is not None:
         initial = {"themes": page.note.themes, "practices": page.note.practices}

@@ -7,16 +7,25 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from patients.tests.factories import PatientFactory, UserFactory
 from scheduling import group_selectors, messages, services
-from scheduling.models import Appointment, GroupAttendance, GroupMeeting, GroupWaitlistEntry
+from scheduling.models import (
+    Appointment,
+    GroupAttendance,
+    GroupMeeting,
+    GroupWaitlistEntry,
+    Room,
+)
 from scheduling.services import GroupFull
 from scheduling.tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
+    RoomFactory,
     clinician_user,
     tomorrow_at,
 )
@@ -249,3 +258,36 @@ def test_cancelling_a_meeting_cancels_every_place_and_its_reminders() -> None:
     seat.refresh_from_db()
     assert seat.status == Appointment.Status.CANCELLED
     assert not seat.reminders.filter(status="pending").exists()
+
+
+# --- query counts -----------------------------------------------------------------------------
+
+
+def _queries(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
+
+
+def test_group_pages_queries_do_not_grow_with_meetings_or_members(as_front_desk) -> None:
+    kind = group_type(capacity=10)
+    desk = UserFactory()
+    first = meeting(kind=kind, starts_at=tomorrow_at(9))
+    day = timezone.localdate(first.starts_at).isoformat()
+    as_front_desk.get(reverse("scheduling:group_list"))  # the session's first write
+    counts = {"list": [], "detail": [], "day": [], "week": []}
+    for extra in (1, 4):
+        while GroupMeeting.objects.count() < extra + 1:
+            n = GroupMeeting.objects.count()
+            room = RoomFactory(name=f"Circle room {n}", kind=Room.Kind.THERAPY)
+            meeting(kind=kind, starts_at=tomorrow_at(9), room=room)
+        while services.seats_taken(first) < extra * 2:
+            services.group_enrol(meeting=first, patient=PatientFactory(), by=desk)
+        counts["list"].append(_queries(as_front_desk, reverse("scheduling:group_list")))
+        counts["detail"].append(
+            _queries(as_front_desk, reverse("scheduling:group_detail", args=[first.pk]))
+        )
+        counts["day"].append(_queries(as_front_desk, reverse("scheduling:day"), date=day))
+        counts["week"].append(_queries(as_front_desk, reverse("scheduling:week"), date=day))
+    for page, (few, many) in counts.items():
+        assert few == many, (page, few, many)

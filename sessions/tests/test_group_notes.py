@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +19,12 @@ from scheduling import messages as reminder_messages
 from scheduling import services as scheduling
 from scheduling.tests.group_factories import group_type, started_meeting
 from sessions import services
-from sessions.models import DosingSession, GroupIntegrationCredit, IntegrationFollowUp
+from sessions.models import (
+    DosingSession,
+    GroupIntegrationCredit,
+    GroupNote,
+    IntegrationFollowUp,
+)
 from sessions.services.group_notes import member_names_in
 from sessions.tests.factories import make_course, make_session, ready_patient
 
@@ -265,3 +272,24 @@ def test_a_group_that_does_not_count_as_integration_makes_no_follow_up(provider)
     )
     services.group_note_sign(note=note, by=provider)
     assert not IntegrationFollowUp.objects.filter(session=session).exists()
+
+
+def test_the_chart_section_queries_do_not_grow_with_group_notes(clinician, as_clinician) -> None:
+    patient = PatientFactory()
+    url = reverse("patients:chart", args=[patient.pk])
+    as_clinician.get(url)
+    counts = []
+    for total in (1, 4):
+        while GroupNote.objects.count() < total:
+            meeting, seats = started_meeting(
+                members=[patient], minutes_ago=30 + 200 * GroupNote.objects.count()
+            )
+            scheduling.group_attendance_record(
+                meeting=meeting, statuses={seats[0].pk: "present"}, by=clinician
+            )
+            _write_and_sign(meeting, [patient], clinician)
+        with CaptureQueriesContext(connection) as captured:
+            page = as_clinician.get(url).content.decode()
+        assert page.count('data-testid="chart-group-note"') == total
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
