@@ -140,6 +140,10 @@ def appointment_reschedule(
     now = now or timezone.now()
     locked = _locked(appointment)
     _require_status(locked, Appointment.Status.BOOKED, doing="rescheduled")
+    if locked.group_meeting_id is not None:
+        raise SchedulingError(
+            "A group place is at its meeting's time: cancel it and enrol in another meeting."
+        )
     clinician = clinician or locked.clinician
     check_provider_role(type=locked.type, clinician=clinician)
     slot = _prepare_slot(

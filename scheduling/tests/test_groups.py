@@ -114,6 +114,17 @@ def test_the_waiting_list_is_for_a_full_meeting_only() -> None:
     assert not GroupWaitlistEntry.objects.exists()
 
 
+def test_a_group_place_is_not_rescheduled_away_from_its_meeting() -> None:
+    m = meeting()
+    seat = services.group_enrol(meeting=m, patient=PatientFactory(), by=UserFactory())
+    with pytest.raises(services.SchedulingError, match="cancel it and enrol"):
+        services.appointment_reschedule(
+            appointment=seat, starts_at=m.starts_at + timedelta(days=1), by=UserFactory()
+        )
+    seat.refresh_from_db()
+    assert seat.starts_at == m.starts_at
+
+
 def test_a_patient_is_enrolled_once() -> None:
     m = meeting()
     patient = PatientFactory()
