@@ -77,6 +77,8 @@ class GroupSeries(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-first_starts_at"]
         verbose_name_plural = "group series"
