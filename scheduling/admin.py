@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from scheduling.models import (
     Appointment,
     AppointmentType,
@@ -21,17 +22,15 @@ from scheduling.models import (
 
 
 @admin.register(Room)
-class RoomAdmin(SimpleHistoryAdmin):
+class RoomAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "active", "position")
     list_filter = ("kind", "active")
     list_editable = ("active", "position")
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past appointments keep pointing at the room; deactivate instead
+    # No delete: past appointments keep pointing at the room; deactivate instead.
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(SimpleHistoryAdmin):
+class AppointmentTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -44,9 +43,6 @@ class AppointmentTypeAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("kind", "active")
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(SimpleHistoryAdmin):
@@ -54,19 +50,8 @@ class WorkingHoursAdmin(SimpleHistoryAdmin):
     list_filter = ("weekday", "clinician")
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("starts_at", "patient", "type", "clinician", "room", "status")
     list_filter = ("status", "type", "clinician")
     date_hierarchy = "starts_at"
@@ -74,35 +59,29 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("appointment_id", "channel", "offset_hours", "due_at", "status", "attempts")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Reminder._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- group sessions: the type is configuration; meetings and places change through services ---
 
 
 @admin.register(GroupType)
-class GroupTypeAdmin(SimpleHistoryAdmin):
+class GroupTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("appointment_type", "capacity", "facilitators", "counts_as_integration")
     list_select_related = ("appointment_type",)
+    # No delete: meetings keep pointing at their type; deactivate the appointment type.
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # meetings keep pointing at their type; deactivate the appointment type
+
+class ReadOnlyScheduleAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Group meetings, attendance and waitlist places are schedule records written through the
+    services: read here (each read of a patient's row is in the access log), never deleted."""
 
 
 @admin.register(GroupMeeting)
-class GroupMeetingAdmin(ReadOnlyAdmin):
+class GroupMeetingAdmin(ReadOnlyScheduleAdmin):
     list_display = ("starts_at", "group_type", "facilitator", "room", "status")
     list_filter = ("status", "group_type")
     date_hierarchy = "starts_at"
@@ -110,13 +89,13 @@ class GroupMeetingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GroupAttendance)
-class GroupAttendanceAdmin(ReadOnlyAdmin):
+class GroupAttendanceAdmin(ReadOnlyScheduleAdmin):
     list_display = ("appointment_id", "status", "recorded_by", "recorded_at")
     list_filter = ("status",)
 
 
 @admin.register(GroupWaitlistEntry)
-class GroupWaitlistEntryAdmin(ReadOnlyAdmin):
+class GroupWaitlistEntryAdmin(ReadOnlyScheduleAdmin):
     list_display = ("meeting", "patient", "status", "joined_at")
     list_filter = ("status",)
     list_select_related = ("meeting__group_type__appointment_type", "patient")

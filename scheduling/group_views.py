@@ -11,22 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
+from kap_clinic.errors import service_errors
 from scheduling import group_forms, group_selectors, services
-from scheduling.services.groups import GroupFull
 
 FRONT_OFFICE = roles.FRONT_OFFICE
-
-
-def _form_error(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 @roles.role_required(FRONT_OFFICE)
@@ -45,7 +40,7 @@ def group_schedule(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form):
             meetings = services.group_meetings_schedule(
                 group_type=data["group_type"],
                 facilitator=data["facilitator"],
@@ -57,9 +52,6 @@ def group_schedule(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 allow_outside_hours=data["allow_outside_hours"],
             )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             count = len(meetings)
             messages.success(request, f"Scheduled {count} meeting{'s' if count > 1 else ''}.")
             return redirect("scheduling:group_detail", pk=meetings[0].pk)
@@ -71,7 +63,7 @@ def _detail(
     meeting,
     *,
     enrol_form=None,
-    full: GroupFull | None = None,
+    full: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     # Names, visit and status only, like the calendars and arrivals: not a chart read.
@@ -107,7 +99,7 @@ def group_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, meeting, enrol_form=form, status=400)
     data = form.cleaned_data
     patient = data["patient"]
-    try:
+    with service_errors(form):
         if data["scope"] == "series":
             result = services.group_enrol_series(
                 meeting=meeting,
@@ -122,13 +114,10 @@ def group_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             services.group_enrol(meeting=meeting, patient=patient, by=request.user)
             messages.success(request, "Enrolled.")
-    except GroupFull as error:
-        _form_error(form, error)
-        return _detail(request, meeting, enrol_form=form, full=error, status=409)
-    except ValidationError as error:
-        _form_error(form, error)
-        return _detail(request, meeting, enrol_form=form, status=409)
-    return redirect("scheduling:group_detail", pk=meeting.pk)
+        return redirect("scheduling:group_detail", pk=meeting.pk)
+    # Full: offer the waiting list (GroupFull carries the code "full").
+    full = form.has_error(NON_FIELD_ERRORS, code="full")
+    return _detail(request, meeting, enrol_form=form, full=full, status=409)
 
 
 @require_POST
@@ -138,15 +127,13 @@ def group_waitlist_join(request: HttpRequest, pk: int) -> HttpResponse:
     form = group_forms.WaitlistJoinForm(request.POST)
     if not form.is_valid():
         return _detail(request, meeting, enrol_form=form, status=400)
-    try:
+    with service_errors(form):
         services.group_waitlist_join(
             meeting=meeting, patient=form.cleaned_data["patient"], by=request.user
         )
-    except ValidationError as error:
-        _form_error(form, error)
-        return _detail(request, meeting, enrol_form=form, status=409)
-    messages.success(request, "Added to the waiting list.")
-    return redirect("scheduling:group_detail", pk=meeting.pk)
+        messages.success(request, "Added to the waiting list.")
+        return redirect("scheduling:group_detail", pk=meeting.pk)
+    return _detail(request, meeting, enrol_form=form, status=409)
 
 
 def _back(request: HttpRequest, meeting_pk: int) -> HttpResponse:
@@ -159,12 +146,8 @@ def _back(request: HttpRequest, meeting_pk: int) -> HttpResponse:
 @roles.role_required(FRONT_OFFICE)
 def group_waitlist_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     entry = group_selectors.waitlist_entry_for_user(user=request.user, pk=pk)
-    try:
+    with service_errors(request):
         services.group_waitlist_enrol(entry=entry, by=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, "The waiting patient has the place; their reminders are planned.")
     return _back(request, entry.meeting_id)
 
@@ -173,12 +156,8 @@ def group_waitlist_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.role_required(FRONT_OFFICE)
 def group_waitlist_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     entry = group_selectors.waitlist_entry_for_user(user=request.user, pk=pk)
-    try:
+    with service_errors(request):
         services.group_waitlist_withdraw(entry=entry, by=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, "Taken off the waiting list.")
     return _back(request, entry.meeting_id)
 
@@ -191,13 +170,10 @@ def group_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     seats = group_selectors.roster(meeting)
     form = group_forms.AttendanceForm(request.POST or None, seats=seats)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.group_attendance_record(
                 meeting=meeting, statuses=form.statuses(), by=request.user
             )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             messages.success(request, "Attendance saved.")
             return redirect("scheduling:group_detail", pk=meeting.pk)
     return render(
@@ -212,13 +188,10 @@ def group_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = group_selectors.meeting_for_user(user=request.user, pk=pk)
     form = group_forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.group_meeting_cancel(
                 meeting=meeting, reason=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             messages.success(request, "Meeting cancelled; every member's place with it.")
             return redirect("scheduling:group_detail", pk=meeting.pk)
     return render(

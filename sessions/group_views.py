@@ -4,13 +4,13 @@ part the page shows is recorded in the access log."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access_many
+from kap_clinic.errors import service_errors
 from sessions import group_forms, group_selectors, services
 
 clinical = roles.role_required(roles.CLINICAL)
@@ -50,7 +50,7 @@ def group_note(request: HttpRequest, meeting_pk: int) -> HttpResponse:
         return _render(request, page)
     form = group_forms.GroupNoteForm(request.POST, members=page.members)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.group_note_save(
                 meeting=meeting,
                 themes=form.cleaned_data["themes"],
@@ -58,10 +58,6 @@ def group_note(request: HttpRequest, meeting_pk: int) -> HttpResponse:
                 private=form.private(),
                 by=request.user,
             )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             messages.success(request, "Group note saved.")
             return redirect("sessions:group_note", meeting_pk=meeting.pk)
     return _render(request, page, form=form, status=400)
@@ -77,18 +73,15 @@ def group_note_sign(request: HttpRequest, meeting_pk: int) -> HttpResponse:
         sign_form.add_error(None, "Write and save the note before signing.")
         return _render(request, page, sign_form=sign_form, status=400)
     sign_form.is_valid()
-    try:
+    with service_errors(sign_form):
         services.group_note_sign(
             note=page.note,
             by=request.user,
             names_confirmed=sign_form.cleaned_data.get("names_confirmed", False),
         )
-    except ValidationError as error:
-        for message in error.messages:
-            sign_form.add_error(None, message)
-        return _render(request, page, sign_form=sign_form, status=400)
-    messages.success(request, "Group note signed.")
-    return redirect("sessions:group_note", meeting_pk=meeting.pk)
+        messages.success(request, "Group note signed.")
+        return redirect("sessions:group_note", meeting_pk=meeting.pk)
+    return _render(request, page, sign_form=sign_form, status=400)
 
 
 @require_POST
@@ -98,17 +91,13 @@ def group_note_addendum(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     page = group_selectors.note_page(meeting)
     form = group_forms.GroupAddendumForm(request.POST, members=page.members)
     if form.is_valid() and page.note is not None:
-        try:
+        with service_errors(form):
             services.group_note_addendum_add(
                 note=page.note,
                 text=form.cleaned_data["text"],
                 patient=form.member(),
                 by=request.user,
             )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             messages.success(request, "Addendum added.")
             return redirect("sessions:group_note", meeting_pk=meeting.pk)
     elif page.note is None:

@@ -107,6 +107,26 @@ def test_enrolment_stops_at_capacity_and_offers_the_waiting_list() -> None:
     assert entry.status == GroupWaitlistEntry.Status.WAITING
 
 
+def test_the_enrol_page_offers_the_waiting_list_only_when_full(as_front_desk) -> None:
+    m = meeting(kind=group_type(capacity=2))
+    desk = UserFactory()
+    first, second, third = PatientFactory(), PatientFactory(), PatientFactory()
+    services.group_enrol(meeting=m, patient=first, by=desk)
+    url = reverse("scheduling:group_enrol", args=[m.pk])
+    # Already enrolled: refused with the reason, no waiting-list offer.
+    response = as_front_desk.post(url, {"patient": first.pk, "scope": "meeting"})
+    assert response.status_code == 409
+    assert b"already enrolled" in response.content
+    assert b'data-testid="group-full"' not in response.content
+    services.group_enrol(meeting=m, patient=second, by=desk)
+    # Full: the reason and the offer to wait.
+    response = as_front_desk.post(url, {"patient": third.pk, "scope": "meeting"})
+    assert response.status_code == 409
+    assert b"is full (2 of 2)" in response.content
+    assert b'data-testid="group-full"' in response.content
+    assert services.seats_taken(m) == 2
+
+
 def test_the_waiting_list_is_for_a_full_meeting_only() -> None:
     m = meeting(kind=group_type(capacity=2))
     with pytest.raises(services.SchedulingError, match="has a free place: enrol instead"):

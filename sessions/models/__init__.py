@@ -12,7 +12,6 @@ from sessions.models.groups import (  # noqa: F401
     GroupNotePrivate,
 )
 from sessions.models.ledger import (  # noqa: F401
-    AppendOnlyQuerySet,
     LedgerEntry,
     Lot,
 )
