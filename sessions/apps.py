@@ -15,6 +15,8 @@ class SessionsConfig(AppConfig):
         from patients.chart import register_outcome_markers, register_section
         from scheduling import hooks
         from sessions import group_selectors, panels, services
+        from sessions.records import panels as record_panels
+        from sessions.records import parts as record_parts
 
         # A planned session takes its booked visit's new time when the visit is rescheduled.
         hooks.appointment_rescheduled.register(services.session_follow_appointment)
@@ -36,6 +38,16 @@ class SessionsConfig(AppConfig):
             template="sessions/groups/chart_groups.html",
             context=group_selectors.chart_section_context,
             order=45,
+            roles=roles.CLINICAL,
+        )
+        # The parts of a patient's exported record (sessions.records.registry).
+        record_parts.register()
+        register_section(
+            key="records",
+            title="Record export",
+            template="sessions/records/snippets/chart_records.html",
+            context=record_panels.chart_records,
+            order=95,
             roles=roles.CLINICAL,
         )
         # Dosing days on the patients app's outcome charts, so that app never imports this one.

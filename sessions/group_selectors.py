@@ -63,21 +63,28 @@ def note_page(meeting: GroupMeeting) -> NotePage:
 @dataclass
 class ChartGroupNote:
     meeting: GroupMeeting
-    attendance: str
+    attendance: str  # its label, "" before it is taken
     note: GroupNote | None
     private: str
     addenda: list[GroupNoteAddendum]
+    attendance_code: str = ""
 
 
-def chart_groups(patient: Any) -> list[ChartGroupNote]:
-    """The patient's group meetings with, for signed notes, the shared part, *their* private
-    part and the addenda to either. Four queries however many meetings."""
-    places = list(
+def chart_groups(patient: Any, *, limit: int | None = 50) -> list[ChartGroupNote]:
+    """The patient's group meetings, latest first (the latest ``limit``, or all), with, for
+    signed notes, the shared part, *their* private part and the addenda to either. Four
+    queries however many meetings."""
+    places_query = (
         Appointment.objects.filter(patient_id=patient.pk, group_meeting__isnull=False)
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("group_meeting__group_type__appointment_type", "group_attendance")
-        .order_by("-starts_at")[:50]
+        .select_related(
+            "group_meeting__group_type__appointment_type",
+            "group_meeting__facilitator",
+            "group_attendance",
+        )
+        .order_by("-starts_at", "-id")
     )
+    places = list(places_query if limit is None else places_query[:limit])
     meeting_ids = [a.group_meeting_id for a in places]
     notes = {
         n.meeting_id: n
@@ -109,6 +116,7 @@ def chart_groups(patient: Any) -> list[ChartGroupNote]:
                 note=note,
                 private=note.own_parts[0].text if note and note.own_parts else "",
                 addenda=note.own_addenda if note else [],
+                attendance_code=attendance.status if attendance else "",
             )
         )
     return out

@@ -118,6 +118,7 @@ def everything(django_db_setup, django_db_blocker):
         )
         make_lot(by=provider)  # a lot and its receipt entry
         AppointmentFactory(patient=patient)  # an appointment, its reminders, a room and a type
+        session_services.record_export_request(patient=patient, format="fhir", by=clinician)
         # A full group meeting (its type and series), a waiting place, attendance, a signed
         # group note with a private part and an addendum, and an integration credit.
         member, other, waiting = PatientFactory(), PatientFactory(), PatientFactory()

@@ -17,6 +17,7 @@ from scheduling.tests.group_factories import started_meeting
 from sessions import services
 from sessions.models import GroupNote
 from sessions.tests.factories import make_course, make_lot, make_session
+from sessions.tests.records_matrix import RECORDS_MATRIX
 
 _lot_numbers = itertools.count(1)
 PROVIDERS = frozenset({roles.MEDICAL_PROVIDER})
@@ -138,3 +139,6 @@ MATRIX = {
     "sessions:group_note_sign": clinical_post(group_meeting_noted),
     "sessions:group_note_addendum": clinical_post(group_meeting_signed, {"text": "Later"}),
 }
+
+# Records out (sessions.records, namespace "records"): exports, outcomes, research export.
+MATRIX.update(RECORDS_MATRIX)

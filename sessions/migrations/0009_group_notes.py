@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0007_ledger_append_only_trigger"),
+        ("clinic_sessions", "0008_record_exports"),
         ("patients", "0004_screen_answer_may_be_taken_back"),
         ("scheduling", "0005_group_seats_share_the_facilitator"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
