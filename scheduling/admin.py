@@ -8,7 +8,17 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
-from scheduling.models import Appointment, AppointmentType, Reminder, Room, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    GroupAttendance,
+    GroupMeeting,
+    GroupType,
+    GroupWaitlistEntry,
+    Reminder,
+    Room,
+    WorkingHours,
+)
 
 
 @admin.register(Room)
@@ -53,3 +63,39 @@ class ReminderAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("appointment_id", "channel", "offset_hours", "due_at", "status", "attempts")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Reminder._meta.fields]
+
+
+# --- group sessions: the type is configuration; meetings and places change through services ---
+
+
+@admin.register(GroupType)
+class GroupTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ("appointment_type", "capacity", "facilitators", "counts_as_integration")
+    list_select_related = ("appointment_type",)
+    # No delete: meetings keep pointing at their type; deactivate the appointment type.
+
+
+class ReadOnlyScheduleAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Group meetings, attendance and waitlist places are schedule records written through the
+    services: read here (each read of a patient's row is in the access log), never deleted."""
+
+
+@admin.register(GroupMeeting)
+class GroupMeetingAdmin(ReadOnlyScheduleAdmin):
+    list_display = ("starts_at", "group_type", "facilitator", "room", "status")
+    list_filter = ("status", "group_type")
+    date_hierarchy = "starts_at"
+    list_select_related = ("group_type__appointment_type", "facilitator", "room")
+
+
+@admin.register(GroupAttendance)
+class GroupAttendanceAdmin(ReadOnlyScheduleAdmin):
+    list_display = ("appointment_id", "status", "recorded_by", "recorded_at")
+    list_filter = ("status",)
+
+
+@admin.register(GroupWaitlistEntry)
+class GroupWaitlistEntryAdmin(ReadOnlyScheduleAdmin):
+    list_display = ("meeting", "patient", "status", "joined_at")
+    list_filter = ("status",)
+    list_select_related = ("meeting__group_type__appointment_type", "patient")

@@ -10,7 +10,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from kap_clinic import home, roles
         from patients import chart, hooks
-        from scheduling import selectors, services
+        from scheduling import group_selectors, selectors, services
 
         # A contact change in the registry re-plans the upcoming visits' reminders.
         hooks.reminder_details_changed.register(services.reminders_replan_for_patient)
@@ -20,8 +20,23 @@ class SchedulingConfig(AppConfig):
             context=selectors.home_arrivals_context,
             order=40,
         )
-        if panel not in home.PANELS:
-            home.PANELS.append(panel)
+        # A freed group place: the first on that meeting's waiting list is offered it.
+        offers = home.Panel(
+            template="scheduling/groups/home_offers.html",
+            roles=frozenset({roles.FRONT_DESK}),
+            context=group_selectors.home_offers_context,
+            order=35,
+        )
+        for entry in (panel, offers):
+            if entry not in home.PANELS:
+                home.PANELS.append(entry)
+        chart.register_front_desk_section(
+            key="groups",
+            title="Groups",
+            template="scheduling/groups/patient_groups.html",
+            context=group_selectors.patient_section_context,
+            order=55,
+        )
         chart.register_front_desk_section(
             key="appointments",
             title="Appointments",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
+from scheduling.models import Appointment, AppointmentType, GroupMeeting, Room, WorkingHours
 
 
 def overlapping(starts_at: datetime, ends_at: datetime, exclude_pk: int | None = None):
@@ -17,6 +17,19 @@ def overlapping(starts_at: datetime, ends_at: datetime, exclude_pk: int | None =
         Appointment.objects.exclude(status=Appointment.Status.CANCELLED)
         .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
         .select_related("type", "patient", "clinician", "room")
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
+
+
+def overlapping_meetings(starts_at: datetime, ends_at: datetime, exclude_pk: int | None = None):
+    """Group meetings (not cancelled) in the interval: they hold their facilitators and room
+    even before anyone enrols."""
+    qs = (
+        GroupMeeting.objects.exclude(status=GroupMeeting.Status.CANCELLED)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .select_related("group_type__appointment_type", "facilitator", "co_facilitator", "room")
     )
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
@@ -47,9 +60,11 @@ def free_room(
 ) -> Room | None:
     """The first active room of ``kind`` nobody has booked for the whole interval."""
     busy = overlapping(starts_at, ends_at, exclude_pk).values("room_id")
+    groups = overlapping_meetings(starts_at, ends_at).values("room_id")
     return (
         Room.objects.filter(kind=kind, active=True)
         .exclude(pk__in=busy.filter(room__isnull=False))
+        .exclude(pk__in=groups.filter(room__isnull=False))
         .order_by("position", "name")
         .first()
     )
@@ -78,6 +93,12 @@ def next_available_slots(
             "clinician_id", "room_id", "starts_at", "ends_at"
         )
     )
+    for meeting in overlapping_meetings(after, before + type.duration).values_list(
+        "facilitator_id", "co_facilitator_id", "room_id", "starts_at", "ends_at"
+    ):
+        busy.append((meeting[0], meeting[2], meeting[3], meeting[4]))
+        if meeting[1]:
+            busy.append((meeting[1], None, meeting[3], meeting[4]))
     rooms = (
         list(Room.objects.filter(kind=type.room_kind, active=True).values_list("pk", flat=True))
         if type.room_kind

@@ -275,6 +275,14 @@ class Appointment(models.Model):
     )
     cancelled_via = models.CharField(max_length=10, choices=Via.choices, blank=True)
     cancellation_reason = models.TextField(blank=True)
+    # A member's place in a group meeting (scheduling.group_models); empty for individual visits.
+    group_meeting = models.ForeignKey(
+        "scheduling.GroupMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="seats",
+    )
 
     # The patient's answers through the signed reminder links.
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -377,3 +385,13 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.offset_hours} h before #{self.appointment_id}"
+
+
+# Group sessions live in their own module; re-exported here so ``scheduling.models`` has them all.
+from scheduling.group_models import (  # noqa: E402, F401
+    GroupAttendance,
+    GroupMeeting,
+    GroupSeries,
+    GroupType,
+    GroupWaitlistEntry,
+)

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kap_clinic import roles
+from scheduling import group_selectors
 from scheduling.models import MAX_DURATION_MINUTES, Appointment, Reminder, Room, WorkingHours
 
 DAY_START = time(7, 0)
@@ -82,10 +83,12 @@ def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment
 
 @dataclass
 class Block:
-    appointment: Appointment
+    appointment: Appointment | None
     top: float
     height: float
     badge: str
+    # A group meeting shows once (with enrolled / capacity) instead of its members' places.
+    meeting: Any = None
 
 
 @dataclass
@@ -109,6 +112,7 @@ class Column:
 # numbers per appointment, hundreds per week view.
 CALENDAR_FIELDS = (
     "starts_at",
+    "group_meeting_id",
     "ends_at",
     "status",
     "confirmed_at",
@@ -134,18 +138,18 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
     appointments = [
         a
         for a in appointments_between(day_start, day_end).only(*CALENDAR_FIELDS)
-        if a.status != "cancelled"
+        if a.status != "cancelled" and a.group_meeting_id is None
     ]
+    meetings = group_selectors.meetings_between(day_start, day_end)
     cancelled_count = (
         Appointment.objects.filter(starts_at__gte=day_start, starts_at__lt=day_end)
         .filter(status=Appointment.Status.CANCELLED)
         .count()
     )
-    first_hour = min(
-        [DAY_START.hour] + [timezone.localtime(a.starts_at).hour for a in appointments]
-    )
+    shown = [*appointments, *meetings]
+    first_hour = min([DAY_START.hour] + [timezone.localtime(a.starts_at).hour for a in shown])
     last_hour = max(
-        [DAY_END.hour] + [min(24, timezone.localtime(a.ends_at).hour + 1) for a in appointments]
+        [DAY_END.hour] + [min(24, timezone.localtime(a.ends_at).hour + 1) for a in shown]
     )
     grid_start = timezone.make_aware(datetime.combine(day, time(first_hour)))
     total_minutes = (last_hour - first_hour) * 60
@@ -159,13 +163,17 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
             Column(key=f"room-{r.pk}", title=r.name, room_id=r.pk)
             for r in Room.objects.filter(active=True)
         ]
-        if any(a.room_id is None for a in appointments):
+        if any(a.room_id is None for a in [*appointments, *meetings]):
             columns.append(Column(key="room-none", title="No room"))
         index = {c.room_id: c for c in columns}
         key_of = lambda a: a.room_id  # noqa: E731
     else:
         people = list(clinicians())
-        present = {a.clinician_id for a in appointments} | set(working)
+        present = (
+            {a.clinician_id for a in appointments}
+            | {m.facilitator_id for m in meetings}
+            | set(working)
+        )
         columns = [
             Column(
                 key=f"clinician-{u.pk}", title=u.get_full_name() or u.username, clinician_id=u.pk
@@ -183,6 +191,15 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
                 )
                 columns.append(column)
                 index[a.clinician_id] = column
+        for m in meetings:
+            if m.facilitator_id not in index:
+                column = Column(
+                    key=f"clinician-{m.facilitator_id}",
+                    title=m.facilitator.get_full_name() or m.facilitator.username,
+                    clinician_id=m.facilitator_id,
+                )
+                columns.append(column)
+                index[m.facilitator_id] = column
         key_of = lambda a: a.clinician_id  # noqa: E731
 
     rem_per_minute = SLOT_REM / SLOT_MINUTES
@@ -196,6 +213,19 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
                 top=round(minutes * rem_per_minute, 3),
                 height=round(max(length, 15) * rem_per_minute, 3),
                 badge=STATUS_BADGES[a.status],
+            )
+        )
+    for m in meetings:
+        start = max(m.starts_at, grid_start)
+        minutes = (start - grid_start).total_seconds() / 60
+        length = (m.ends_at - start).total_seconds() / 60
+        index[m.room_id if by == "room" else m.facilitator_id].blocks.append(
+            Block(
+                appointment=None,
+                meeting=m,
+                top=round(minutes * rem_per_minute, 3),
+                height=round(max(length, 15) * rem_per_minute, 3),
+                badge="",
             )
         )
     # The grid's times once for the day, not once per column.
@@ -223,7 +253,7 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
         "columns": columns,
         "labels": labels,
         "height": round(total_minutes * rem_per_minute, 3),
-        "count": len(appointments),
+        "count": len(appointments) + len(meetings),
         "cancelled_count": cancelled_count,
     }
 
@@ -236,9 +266,19 @@ def week_calendar(*, day: date) -> list[dict[str, Any]]:
     days: dict[date, list[Appointment]] = {monday + timedelta(days=i): [] for i in range(7)}
     shown = appointments_between(start, end).exclude(status=Appointment.Status.CANCELLED)
     for a in shown.only(*CALENDAR_FIELDS):
-        days.setdefault(timezone.localdate(a.starts_at), []).append(a)
+        if a.group_meeting_id is None:
+            days.setdefault(timezone.localdate(a.starts_at), []).append(a)
+    groups: dict[date, list[Any]] = {}
+    for m in group_selectors.meetings_between(start, end):
+        groups.setdefault(timezone.localdate(m.starts_at), []).append(m)
     return [
-        {"day": d, "appointments": items, "badges": STATUS_BADGES}
+        {
+            "day": d,
+            "appointments": items,
+            "groups": groups.get(d, []),
+            "count": len(items) + len(groups.get(d, [])),
+            "badges": STATUS_BADGES,
+        }
         for d, items in sorted(days.items())
     ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import views
+from scheduling import group_views, views
 
 app_name = "scheduling"
 
@@ -28,6 +28,23 @@ urlpatterns = [
         "appointments/<int:pk>/complete/", views.appointment_complete, name="appointment_complete"
     ),
     path("appointments/<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("groups/", group_views.group_list, name="group_list"),
+    path("groups/new/", group_views.group_schedule, name="group_schedule"),
+    path("groups/<int:pk>/", group_views.group_detail, name="group_detail"),
+    path("groups/<int:pk>/enrol/", group_views.group_enrol, name="group_enrol"),
+    path("groups/<int:pk>/wait/", group_views.group_waitlist_join, name="group_waitlist_join"),
+    path("groups/<int:pk>/attendance/", group_views.group_attendance, name="group_attendance"),
+    path("groups/<int:pk>/cancel/", group_views.group_cancel, name="group_cancel"),
+    path(
+        "groups/waiting/<int:pk>/enrol/",
+        group_views.group_waitlist_enrol,
+        name="group_waitlist_enrol",
+    ),
+    path(
+        "groups/waiting/<int:pk>/withdraw/",
+        group_views.group_waitlist_withdraw,
+        name="group_waitlist_withdraw",
+    ),
     path("reminders/", views.reminders, name="reminders"),
     path("reminders/<int:pk>/retry/", views.reminder_retry, name="reminder_retry"),
     # The patient's signed reminder links: no login (the signature is the check). The access

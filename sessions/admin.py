@@ -15,6 +15,10 @@ from sessions.models import (
     AdverseEvent,
     DosingProtocol,
     DosingSession,
+    GroupIntegrationCredit,
+    GroupNote,
+    GroupNoteAddendum,
+    GroupNotePrivate,
     IntegrationFollowUp,
     LedgerEntry,
     Lot,
@@ -88,7 +92,16 @@ class DosingSessionAdmin(ReadOnlyClinicalAdmin):
     list_select_related = ("course__patient",)
 
 
-for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
+for model in (
+    VitalReading,
+    AdverseEvent,
+    SessionAddendum,
+    IntegrationFollowUp,
+    GroupNote,
+    GroupNotePrivate,
+    GroupNoteAddendum,
+    GroupIntegrationCredit,
+):
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 

@@ -14,12 +14,14 @@ class SessionsConfig(AppConfig):
         from kap_clinic.home import PANELS, Panel
         from patients.chart import register_outcome_markers, register_section
         from scheduling import hooks
-        from sessions import panels, services
+        from sessions import group_selectors, panels, services
         from sessions.records import panels as record_panels
         from sessions.records import parts as record_parts
 
         # A planned session takes its booked visit's new time when the visit is rescheduled.
         hooks.appointment_rescheduled.register(services.session_follow_appointment)
+        # Attendance a group note was signed on is locked.
+        hooks.group_attendance_recording.register(services.group_note_guard_attendance)
 
         register_section(
             key="treatment",
@@ -27,6 +29,15 @@ class SessionsConfig(AppConfig):
             template="sessions/snippets/chart_treatment.html",
             context=panels.chart_treatment,
             order=40,
+            roles=roles.CLINICAL,
+        )
+        # A member's chart: the shared part of each signed group note and their own part only.
+        register_section(
+            key="group_notes",
+            title="Group sessions",
+            template="sessions/groups/chart_groups.html",
+            context=group_selectors.chart_section_context,
+            order=45,
             roles=roles.CLINICAL,
         )
         # The parts of a patient's exported record (sessions.records.registry).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import views
+from sessions import group_views, views
 
 app_name = "sessions"
 
@@ -25,6 +25,13 @@ urlpatterns = [
     path("<int:pk>/note/", views.note_save, name="note_save"),
     path("<int:pk>/addenda/", views.addendum_add, name="addendum_add"),
     path("<int:pk>/integration/new/", views.follow_up_create, name="follow_up_create"),
+    path("groups/<int:meeting_pk>/note/", group_views.group_note, name="group_note"),
+    path("groups/<int:meeting_pk>/note/sign/", group_views.group_note_sign, name="group_note_sign"),
+    path(
+        "groups/<int:meeting_pk>/note/addenda/",
+        group_views.group_note_addendum,
+        name="group_note_addendum",
+    ),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
     path("ledger/inventory/", views.inventory, name="inventory"),

@@ -110,8 +110,13 @@ def test_patients_are_in_treatment_only_with_a_course_that_started_after_their_c
 
 
 def test_integration_visits_that_took_place_have_their_follow_up(now) -> None:
-    integration = Appointment.objects.filter(type__kind=Kind.INTEGRATION)
-    follow_ups = IntegrationFollowUp.objects.select_related("session__course")
+    # Individual visits; a group's places count through its signed note (sessions.demo_groups).
+    integration = Appointment.objects.filter(
+        type__kind=Kind.INTEGRATION, group_meeting__isnull=True
+    )
+    follow_ups = IntegrationFollowUp.objects.filter(group__isnull=True).select_related(
+        "session__course"
+    )
     assert integration.filter(status=Appointment.Status.COMPLETED).count() == follow_ups.count()
     for follow_up in follow_ups:
         patient_id = follow_up.session.course.patient_id

@@ -3,6 +3,8 @@ Django admin (not even for a superuser), no delete action, no delete view."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -15,10 +17,12 @@ from conftest import client_for, make_user
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import all_patterns
 from patients import services as patient_services
-from patients.tests.factories import make_measure
+from patients.tests.factories import PatientFactory, make_measure
+from scheduling import services as scheduling_services
 from scheduling.tests.factories import AppointmentFactory
+from scheduling.tests.group_factories import group_type, started_meeting
 from sessions import services as session_services
-from sessions.models import IntegrationFollowUp, SessionAddendum
+from sessions.models import GroupIntegrationCredit, IntegrationFollowUp, SessionAddendum
 from sessions.tests.factories import make_lot, make_session, prepare, ready_patient
 
 CLINICAL_APPS = ("patients", "clinic_sessions", "scheduling")
@@ -109,12 +113,33 @@ def everything(django_db_setup, django_db_blocker):
         )
         # Rows that need a signed or dosed session: written directly, the flow is not tested here.
         SessionAddendum.objects.create(session=session, text="Later", author=clinician)
-        IntegrationFollowUp.objects.create(
+        follow_up = IntegrationFollowUp.objects.create(
             session=session, themes="Themes", plan="Plan", signed_by=clinician
         )
         make_lot(by=provider)  # a lot and its receipt entry
         AppointmentFactory(patient=patient)  # an appointment, its reminders, a room and a type
         session_services.record_export_request(patient=patient, format="fhir", by=clinician)
+        # A full group meeting (its type and series), a waiting place, attendance, a signed
+        # group note with a private part and an addendum, and an integration credit.
+        member, other, waiting = PatientFactory(), PatientFactory(), PatientFactory()
+        meeting, seats = started_meeting(members=[member, other], kind=group_type(capacity=2))
+        scheduling_services.group_waitlist_join(
+            meeting=meeting,
+            patient=waiting,
+            by=clinician,
+            now=meeting.starts_at - timedelta(hours=1),
+        )
+        scheduling_services.group_attendance_record(
+            meeting=meeting, statuses={seat.pk: "present" for seat in seats}, by=clinician
+        )
+        note = session_services.group_note_save(
+            meeting=meeting, themes="Themes", practices="", private={member.pk: "Own"}, by=clinician
+        )
+        note = session_services.group_note_sign(note=note, by=clinician)
+        session_services.group_note_addendum_add(
+            note=note, text="Later", patient=member, by=clinician
+        )
+        GroupIntegrationCredit.objects.create(follow_up=follow_up, note=note)
         yield users
         transaction.set_rollback(True)
 

@@ -3,6 +3,7 @@
 - ``checks``: overlaps, working hours, the provider's role, the locks that serialise bookings;
 - ``booking``: book, reschedule, cancel, check in, complete, no-show, the patient's link answers;
 - ``series``: a course's visits booked all or nothing;
+- ``groups``: group meetings and series, enrolment within capacity, waiting list, attendance;
 - ``reminders``: the outbox — plan, re-plan, claim exactly once, send, retry.
 
 Reads of free time are in ``scheduling.availability``. Every booking-shaped write locks the rows
@@ -32,6 +33,19 @@ from scheduling.services.checks import (  # noqa: F401
     check_provider_role,
     find_conflict,
     type_of,
+)
+from scheduling.services.groups import (  # noqa: F401
+    GroupFull,
+    SeriesEnrolment,
+    group_attendance_record,
+    group_enrol,
+    group_enrol_series,
+    group_meeting_cancel,
+    group_meetings_schedule,
+    group_waitlist_enrol,
+    group_waitlist_join,
+    group_waitlist_withdraw,
+    seats_taken,
 )
 from scheduling.services.reminders import (  # noqa: F401
     BOOKED_LATE,

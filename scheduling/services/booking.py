@@ -12,7 +12,7 @@ from django.utils import timezone
 from patients.models import Patient
 from patients.services import patient_create, patient_set_status
 from scheduling import hooks
-from scheduling.models import Appointment, AppointmentType, Reminder, Room
+from scheduling.models import Appointment, AppointmentType, GroupType, Reminder, Room
 from scheduling.services.checks import (
     SchedulingError,
     _locked,
@@ -55,6 +55,10 @@ def appointment_book(
         raise SchedulingError(
             f"{patient.display_name} ({patient.mrn}) is archived: restore them on their page "
             "before booking."
+        )
+    if GroupType.objects.filter(appointment_type=type).exists():
+        raise SchedulingError(
+            f"{type.name} is a group: enrol the patient in a meeting under Schedule → Groups."
         )
     check_provider_role(type=type, clinician=clinician)
     slot = _prepare_slot(
@@ -136,6 +140,10 @@ def appointment_reschedule(
     now = now or timezone.now()
     locked = _locked(appointment)
     _require_status(locked, Appointment.Status.BOOKED, doing="rescheduled")
+    if locked.group_meeting_id is not None:
+        raise SchedulingError(
+            "A group place is at its meeting's time: cancel it and enrol in another meeting."
+        )
     clinician = clinician or locked.clinician
     check_provider_role(type=locked.type, clinician=clinician)
     slot = _prepare_slot(

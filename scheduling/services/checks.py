@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from kap_clinic import roles
 from patients.models import Patient
-from scheduling.availability import clinic_local, free_room, overlapping, within_working_hours
+from scheduling.availability import (
+    clinic_local,
+    free_room,
+    overlapping,
+    overlapping_meetings,
+    within_working_hours,
+)
 from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
 
 EXCLUSION_CONSTRAINTS = (
@@ -64,15 +70,27 @@ def find_conflict(
 ) -> BookingConflict | None:
     """The first clinician, room or patient overlap, as the error to raise, or None."""
     for appointment in overlapping(starts_at, ends_at, exclude_pk).order_by("starts_at"):
-        if appointment.clinician_id == clinician_id:
+        # A group member's place holds the facilitator and room through its meeting (below),
+        # so the message names the group, not one of its members.
+        seat = appointment.group_meeting_id is not None
+        if appointment.clinician_id == clinician_id and not seat:
             who = f"{appointment.clinician_name} is already booked"
-        elif room_id is not None and appointment.room_id == room_id:
+        elif room_id is not None and appointment.room_id == room_id and not seat:
             who = f"{appointment.room.name} is already booked"
         elif appointment.patient_id == patient_id:
             who = "The patient already has an appointment"
         else:
             continue
         return BookingConflict(f"{who}: {_describe(appointment)}.", conflict=appointment)
+    for meeting in overlapping_meetings(starts_at, ends_at).order_by("starts_at"):
+        if clinician_id in (meeting.facilitator_id, meeting.co_facilitator_id):
+            who = "The clinician facilitates a group"
+        elif room_id is not None and meeting.room_id == room_id:
+            who = f"{meeting.room.name} is taken by a group"
+        else:
+            continue
+        start, end = clinic_local(meeting.starts_at), clinic_local(meeting.ends_at)
+        return BookingConflict(f"{who}: {meeting.name}, {start:%a %d %b %H:%M}–{end:%H:%M}.")
     return None
 
 

@@ -6,13 +6,16 @@ front-office role may use it. The patient's signed reminder links need no login 
 
 from __future__ import annotations
 
+import itertools
+from datetime import timedelta
 from typing import Any
 
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import EVERYONE, Case, Ctx
-from patients.tests.factories import PatientFactory
-from scheduling import links
-from scheduling.models import AppointmentType, Room
+from patients.tests.factories import PatientFactory, UserFactory
+from scheduling import links, services
+from scheduling.models import Appointment, AppointmentType, Room
+from scheduling.tests import group_factories
 from scheduling.tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -56,6 +59,57 @@ def booking(ctx: Ctx) -> dict[str, Any]:
         "date": start.date().isoformat(),
         "time": "10:00",
     }
+
+
+# Each persona's meeting at its own time: they share the one group room.
+_group_slots = itertools.count(0)
+
+
+def _group_start():
+    return tomorrow_at(7, days=5) + timedelta(hours=2 * next(_group_slots))
+
+
+def group_meeting(ctx: Ctx) -> dict[str, Any]:
+    return {"pk": group_factories.meeting(starts_at=_group_start()).pk}
+
+
+def group_meeting_started(ctx: Ctx) -> dict[str, Any]:
+    meeting, _seats = group_factories.started_meeting(members=[PatientFactory()])
+    return {"pk": meeting.pk}
+
+
+def group_attendance_body(ctx: Ctx) -> dict[str, Any]:
+    seat = Appointment.objects.get(group_meeting_id=ctx.kwargs["pk"])
+    return {f"seat_{seat.pk}": "present"}
+
+
+def group_enrol_body(ctx: Ctx) -> dict[str, Any]:
+    return {"patient": PatientFactory().pk, "scope": "meeting"}
+
+
+def group_schedule_body(ctx: Ctx) -> dict[str, Any]:
+    kind = group_factories.group_type(name="Matrix circle")
+    start = _group_start()
+    return {
+        "group_type": kind.pk,
+        "facilitator": clinician_user().pk,
+        "date": start.date().isoformat(),
+        "time": start.strftime("%H:%M"),
+        "count": 2,
+        "interval_days": 7,
+        "allow_outside_hours": "on",
+    }
+
+
+def waitlist_entry(ctx: Ctx) -> dict[str, Any]:
+    kind = group_factories.group_type(name="Matrix small circle", capacity=2)
+    meeting = group_factories.meeting(kind=kind, starts_at=_group_start())
+    for _ in range(2):
+        services.group_enrol(meeting=meeting, patient=PatientFactory(), by=UserFactory())
+    entry = services.group_waitlist_join(
+        meeting=meeting, patient=PatientFactory(), by=UserFactory()
+    )
+    return {"pk": entry.pk}
 
 
 FRONT_OFFICE = roles.FRONT_OFFICE
@@ -124,4 +178,38 @@ MATRIX = {
             data={"fasting": "on", "escort_name": "Kim", "escort_phone": "+17345550111"},
         ),
     ],
+    # Group sessions: roster, capacity, waiting list and attendance status are schedule
+    # information for the whole front office; taking attendance is the facilitator's.
+    "scheduling:group_list": Case(allowed=FRONT_OFFICE),
+    "scheduling:group_schedule": [
+        Case(allowed=FRONT_OFFICE),
+        Case(method="post", allowed=FRONT_OFFICE, data=group_schedule_body),
+    ],
+    "scheduling:group_detail": Case(allowed=FRONT_OFFICE, kwargs=group_meeting),
+    "scheduling:group_enrol": Case(
+        method="post", allowed=FRONT_OFFICE, kwargs=group_meeting, data=group_enrol_body
+    ),
+    "scheduling:group_waitlist_join": Case(
+        method="post", allowed=FRONT_OFFICE, kwargs=group_meeting, data=group_enrol_body
+    ),
+    "scheduling:group_attendance": [
+        Case(allowed=roles.CLINICAL, kwargs=group_meeting_started, clinical=True),
+        Case(
+            method="post",
+            allowed=roles.CLINICAL,
+            kwargs=group_meeting_started,
+            data=group_attendance_body,
+            clinical=True,
+        ),
+    ],
+    "scheduling:group_cancel": [
+        Case(allowed=FRONT_OFFICE, kwargs=group_meeting),
+        Case(method="post", allowed=FRONT_OFFICE, kwargs=group_meeting, data={"reason": "Ill"}),
+    ],
+    "scheduling:group_waitlist_enrol": Case(
+        method="post", allowed=FRONT_OFFICE, kwargs=waitlist_entry
+    ),
+    "scheduling:group_waitlist_withdraw": Case(
+        method="post", allowed=FRONT_OFFICE, kwargs=waitlist_entry
+    ),
 }

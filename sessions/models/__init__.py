@@ -1,10 +1,16 @@
-"""Ketamine treatment (``treatment``), the controlled-substance ledger (``ledger``) and copies
-of a record made for the patient (``records``).
+"""Ketamine treatment (``treatment``), the controlled-substance ledger (``ledger``), group
+notes (``groups``) and copies of a record made for the patient (``records``).
 
 Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign alerts) live in
 the pure modules ``sessions.dosing`` and ``sessions.vitals``.
 """
 
+from sessions.models.groups import (  # noqa: F401
+    GroupIntegrationCredit,
+    GroupNote,
+    GroupNoteAddendum,
+    GroupNotePrivate,
+)
 from sessions.models.ledger import (  # noqa: F401
     LedgerEntry,
     Lot,

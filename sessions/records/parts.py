@@ -6,7 +6,7 @@ part are what the coverage test holds against every model that belongs to a pati
 
 from __future__ import annotations
 
-from sessions.records import collect, fhir_chart, fhir_treatment
+from sessions.records import collect, fhir_chart, fhir_treatment, groups_part
 from sessions.records.registry import Part, register_part
 
 TEMPLATES = "sessions/records/parts"
@@ -75,6 +75,7 @@ PARTS = (
         fhir=fhir_treatment.treatment_resources,
         order=60,
     ),
+    groups_part.PART,
     Part(
         key="appointments",
         title="Appointments",

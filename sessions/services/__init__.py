@@ -5,6 +5,8 @@ ledger, one module per concern:
 - ``chair``: checklist, vitals and holds, the dose, adverse events, dissociation, discharge;
 - ``notes``: the note, its signature, addenda;
 - ``followups``: integration follow-ups;
+- ``group_notes``: the group note (shared and private parts), its signature, addenda, and
+  counting an integration group as a member's follow-up;
 - ``ledger``: the controlled-substance ledger;
 - ``records``: exports of a patient's whole record (PDF, FHIR).
 
@@ -41,6 +43,15 @@ from sessions.services.courses import (  # noqa: F401
 )
 from sessions.services.followups import (  # noqa: F401
     follow_up_record,
+)
+from sessions.services.group_notes import (  # noqa: F401
+    group_note_addendum_add,
+    group_note_count_integration,
+    group_note_guard_attendance,
+    group_note_save,
+    group_note_sign,
+    member_names_in,
+    roster_patients,
 )
 from sessions.services.ledger import (  # noqa: F401
     ledger_correct,

@@ -12,7 +12,10 @@ from typing import Any
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
 from patients.tests.factories import PatientFactory
+from scheduling import services as scheduling
+from scheduling.tests.group_factories import started_meeting
 from sessions import services
+from sessions.models import GroupNote
 from sessions.tests.factories import make_course, make_lot, make_session
 from sessions.tests.records_matrix import RECORDS_MATRIX
 
@@ -60,6 +63,29 @@ def clinical_get(kwargs=None, **kw) -> Case:
     return Case(allowed=roles.CLINICAL, kwargs=kwargs, clinical=True, **kw)
 
 
+def group_meeting(ctx: Ctx) -> dict[str, Any]:
+    meeting, _seats = started_meeting(members=[PatientFactory()])
+    return {"meeting_pk": meeting.pk}
+
+
+def group_meeting_noted(ctx: Ctx) -> dict[str, Any]:
+    meeting, seats = started_meeting(members=[PatientFactory()])
+    scheduling.group_attendance_record(
+        meeting=meeting, statuses={seats[0].pk: "present"}, by=_staff(ctx)
+    )
+    services.group_note_save(
+        meeting=meeting, themes="Shared themes", practices="", private={}, by=_staff(ctx)
+    )
+    return {"meeting_pk": meeting.pk}
+
+
+def group_meeting_signed(ctx: Ctx) -> dict[str, Any]:
+    kwargs = group_meeting_noted(ctx)
+    note = GroupNote.objects.get(meeting_id=kwargs["meeting_pk"])
+    services.group_note_sign(note=note, by=_staff(ctx))
+    return kwargs
+
+
 def clinical_post(kwargs, data=None) -> Case:
     return Case(method="post", allowed=roles.CLINICAL, kwargs=kwargs, data=data, clinical=True)
 
@@ -105,6 +131,13 @@ MATRIX = {
         Case(method="post", allowed=PROVIDERS, kwargs=lot, data={"action": "count"}, clinical=True),
     ],
     "sessions:inventory": Case(allowed=PROVIDERS, clinical=True),
+    # The group note: clinical content (every member's private part) for clinical roles only.
+    "sessions:group_note": [
+        clinical_get(group_meeting),
+        clinical_post(group_meeting, {"themes": "Shared", "practices": ""}),
+    ],
+    "sessions:group_note_sign": clinical_post(group_meeting_noted),
+    "sessions:group_note_addendum": clinical_post(group_meeting_signed, {"text": "Later"}),
 }
 
 # Records out (sessions.records, namespace "records"): exports, outcomes, research export.

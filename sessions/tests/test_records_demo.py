@@ -31,10 +31,12 @@ from patients.models import (
     Patient,
     RiskFlag,
 )
-from scheduling.models import Appointment, Reminder
+from scheduling.models import Appointment, GroupAttendance, GroupWaitlistEntry, Reminder
 from sessions.models import (
     AdverseEvent,
     DosingSession,
+    GroupNote,
+    GroupNoteAddendum,
     IntegrationFollowUp,
     LedgerEntry,
     SessionAddendum,
@@ -162,6 +164,8 @@ ROW_RESOURCES = {
     "scheduling.Appointment": ("Appointment", "appt-"),
     "scheduling.Reminder": ("Communication", "reminder-"),
     "kap_clinic.AccessEvent": ("AuditEvent", "access-"),
+    "clinic_sessions.GroupNoteAddendum": ("DocumentReference", "group-addendum-"),
+    "scheduling.GroupWaitlistEntry": ("Appointment", "group-wait-"),
 }
 
 
@@ -210,7 +214,41 @@ def _rows_of(patient: Patient) -> dict[str, list[int]]:
         "kap_clinic.AccessEvent": list(
             AccessEvent.objects.filter(patient_id=p).values_list("pk", flat=True)
         ),
+        "clinic_sessions.GroupNoteAddendum": list(
+            GroupNoteAddendum.objects.filter(patient=p).values_list("pk", flat=True)
+        ),
+        "scheduling.GroupWaitlistEntry": list(
+            GroupWaitlistEntry.objects.filter(patient=p).values_list("pk", flat=True)
+        ),
     }
+
+
+@pytest.mark.parametrize(("first", "last"), [("Samuel", "Adeyemi"), ("Leah", "Johansson")])
+def test_every_group_row_of_a_circle_member_is_in_the_bundle(demo_clinic, first, last) -> None:
+    patient = Patient.objects.get(legal_first_name=first, legal_last_name=last)
+    bundle = fhir.record_bundle(patient)
+    ids = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]}
+    rows = _rows_of(patient)
+    group_rows = ("clinic_sessions.GroupNoteAddendum", "scheduling.GroupWaitlistEntry")
+    for label in group_rows:
+        kind, prefix = ROW_RESOURCES[label]
+        for pk in rows[label]:
+            assert (kind, f"{prefix}{pk}") in ids, f"{label} {pk} is missing from the bundle"
+    attended = GroupAttendance.objects.filter(appointment__patient=patient)
+    for attendance in attended:
+        encounter = next(
+            e["resource"]
+            for e in bundle["entry"]
+            if e["resource"]["id"] == f"group-meeting-{attendance.appointment.group_meeting_id}"
+        )
+        assert encounter["extension"][0]["valueCoding"]["code"] == attendance.status
+    notes = GroupNote.objects.filter(meeting__seats__patient=patient, signed_at__isnull=False)
+    for note in notes:
+        assert ("DocumentReference", f"group-note-{note.pk}") in ids
+    if first == "Samuel":
+        assert attended.exists() and notes.exists()
+    else:
+        assert rows["scheduling.GroupWaitlistEntry"]
 
 
 def test_every_row_of_robins_record_is_in_the_bundle(demo_clinic, provider) -> None:
@@ -222,13 +260,23 @@ def test_every_row_of_robins_record_is_in_the_bundle(demo_clinic, provider) -> N
     rows = _rows_of(robin)
     # Every model the export covers is checked here; the ledger entry is in the dose's notes and
     # the contraindication answers in the intake's document.
-    inside = {"clinic_sessions.LedgerEntry", "patients.ContraindicationAnswer"}
+    # A group meeting's attendance is on its Encounter, the member's private part and the
+    # integration credit in the group note's document.
+    inside = {
+        "clinic_sessions.LedgerEntry",
+        "patients.ContraindicationAnswer",
+        "scheduling.GroupAttendance",
+        "clinic_sessions.GroupNotePrivate",
+        "clinic_sessions.GroupIntegrationCredit",
+    }
     assert set(ROW_RESOURCES) | inside == registry.covered_models()
     optional = {  # Robin has none of these in the demo
         "patients.IntakeAddendum",
         "patients.RiskFlag",
         "clinic_sessions.AdverseEvent",
         "clinic_sessions.SessionAddendum",
+        "clinic_sessions.GroupNoteAddendum",
+        "scheduling.GroupWaitlistEntry",
     }
     assert all(pks for label, pks in rows.items() if label not in optional)
     for label, pks in rows.items():

@@ -12,8 +12,9 @@ from kap_clinic import demo
 
 DEFAULT_DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105 - the documented demo login
 # Each app's part of the demo clinic, in dependency order: ``<app>.demo.seed(staff=, now=)``.
-# The treatment courses book their visits before the schedule's demo fills the week around them.
-APP_SEEDERS = ("patients.demo", "sessions.demo", "scheduling.demo")
+# The treatment courses book their visits before the schedule's demo fills the week around them;
+# the weekly integration circle comes last, around both.
+APP_SEEDERS = ("patients.demo", "sessions.demo", "scheduling.demo", "sessions.demo_groups")
 
 
 class Command(BaseCommand):
