@@ -17,6 +17,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from patients import contraindications, instruments
+from patients.selfreport.models import (  # noqa: F401 - models of this app, re-exported
+    CheckIn,
+    SafetyPlan,
+    SelfReportLink,
+    SelfReportPreference,
+)
 
 MRN_PREFIX = "KAP-"
 
@@ -278,9 +284,12 @@ class MeasureResult(models.Model):
     severity = models.CharField(max_length=30, blank=True)
     flags = models.JSONField(default=list, blank=True)
     taken_at = models.DateTimeField(default=timezone.now)
+    # Empty only for a result the patient entered through a self-report link.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the patient answered it on their own device (patients.selfreport).
+    patient_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where it was taken: "intake", "preparation", "dosing session", "follow-up"...
     context = models.CharField(max_length=60, blank=True)
     intake = models.ForeignKey(
@@ -293,6 +302,13 @@ class MeasureResult(models.Model):
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [models.Index(fields=["patient", "code", "-taken_at"], name="measure_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entered_by__isnull=False)
+                | models.Q(patient_reported_at__isnull=False),
+                name="measure_entered_by_staff_or_patient",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} for {self.patient} on {self.taken_at:%Y-%m-%d}"
@@ -300,6 +316,16 @@ class MeasureResult(models.Model):
     @property
     def instrument(self) -> instruments.Instrument:
         return instruments.INSTRUMENTS[self.code]
+
+    @property
+    def is_patient_reported(self) -> bool:
+        return self.patient_reported_at is not None
+
+    @property
+    def entered_by_label(self) -> str:
+        if self.entered_by is None:
+            return "Patient (self-report)"
+        return self.entered_by.get_full_name() or self.entered_by.username
 
     @property
     def has_suicide_risk(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import selfreport_views, views
 
 app_name = "patients"
 
@@ -25,4 +25,12 @@ urlpatterns = [
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("flags/<int:pk>/acknowledge/", views.risk_flag_acknowledge, name="flag_acknowledge"),
     path("consents/<int:pk>/", views.consent_detail, name="consent_detail"),
+    # The patient's signed self-report links: no login (the signature and single use are the
+    # check). The access test treats every pattern under "patients/r/" as public.
+    path("r/<str:token>/", selfreport_views.selfreport_start, name="selfreport_start"),
+    path(
+        "r/<str:token>/<slug:code>/<slug:key>/",
+        selfreport_views.selfreport_item,
+        name="selfreport_item",
+    ),
 ]

@@ -1,0 +1,167 @@
+"""The patient's self-report pages, opened from a signed link on a phone: no login (the
+signature, the nonce, the expiry and single use are the check; ``patients.selfreport.tokens``).
+
+A page shows the patient only their first name and the clinic. A used, expired or altered link
+says so and stores nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from patients import instruments
+from patients.forms_selfreport import CheckInForm
+from patients.models import SelfReportLink
+from patients.selfreport import questions
+from patients.selfreport.tokens import LinkError, link_for_token
+from patients.services import selfreport as services
+
+
+def _base(link: SelfReportLink | None) -> dict:
+    first = ""
+    if link is not None:
+        first = link.patient.preferred_name or link.patient.legal_first_name
+    return {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "crisis_text": settings.SELF_REPORT_CRISIS_TEXT,
+        "first_name": first,
+    }
+
+
+def _refuse(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(
+        request,
+        "patients/selfreport/link_invalid.html",
+        {**_base(None), "reason": reason},
+        status=410,
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def selfreport_start(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = link_for_token(token)
+    except LinkError as error:
+        return _refuse(request, str(error))
+    if link.purpose == SelfReportLink.Purpose.CHECKIN:
+        return _checkin(request, token, link)
+    if link.purpose == SelfReportLink.Purpose.SAFETY_PLAN:
+        return render(
+            request,
+            "patients/selfreport/safety_plan.html",
+            {**_base(link), "plan": link.safety_plan},
+        )
+    step = services.current_step(link)
+    if step is None:  # cannot happen for an unused questionnaire link; be safe
+        return _refuse(request, "There is nothing left to answer. Thank you.")
+    started = any(link.progress.get(code) for code in link.instruments)
+    return render(
+        request,
+        "patients/selfreport/start.html",
+        {
+            **_base(link),
+            "token": token,
+            "step": step,
+            "started": started,
+            "parts": len(link.instruments),
+            "risk": link.risk_at is not None,
+        },
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def selfreport_item(request: HttpRequest, token: str, code: str, key: str) -> HttpResponse:
+    try:
+        link = link_for_token(token)
+    except LinkError as error:
+        return _refuse(request, str(error))
+    if link.purpose != SelfReportLink.Purpose.QUESTIONNAIRE or code not in link.instruments:
+        return _refuse(request, "This link is not valid. Please call the clinic.")
+    if code in link.recorded:
+        return redirect("patients:selfreport_start", token=token)
+    error = ""
+    if request.method == "POST":
+        try:
+            link, measure = services.selfreport_answer(
+                link=link, code=code, key=key, value=request.POST.get("value")
+            )
+        except LinkError as refusal:
+            return _refuse(request, str(refusal))
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            if link.used_at is not None:
+                return render(
+                    request,
+                    "patients/selfreport/done.html",
+                    {**_base(link), "risk": link.risk_at is not None},
+                )
+            step = services.current_step(link)
+            assert step is not None  # noqa: S101 - unused link has a step left
+            return redirect("patients:selfreport_item", token=token, code=step[0], key=step[1])
+    answers = link.progress.get(code, {})
+    screen = questions.item(code, key, answers)
+    if screen is None:
+        step = services.current_step(link)
+        return redirect("patients:selfreport_item", token=token, code=step[0], key=step[1])
+    keys = questions.item_keys(code, answers)
+    position = keys.index(key)
+    back = keys[position - 1] if position else None
+    part = link.instruments.index(code) + 1
+    return render(
+        request,
+        "patients/selfreport/item.html",
+        {
+            **_base(link),
+            "token": token,
+            "item": screen,
+            "chosen": answers.get(key),
+            "back": back,
+            "part": part,
+            "parts": len(link.instruments),
+            "percent": int(100 * position / len(keys)),
+            "error": error,
+            "risk": link.risk_at is not None,
+            "is_cssrs": code == instruments.CSSRS,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _checkin(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResponse:
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin = services.checkin_submit(link=link, answers=form.cleaned_data)
+        except LinkError as refusal:
+            return _refuse(request, str(refusal))
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            return render(
+                request,
+                "patients/selfreport/done.html",
+                {
+                    **_base(link),
+                    "risk": checkin.thoughts_of_self_harm,
+                    "call_back": checkin.please_call or checkin.concerning,
+                    "checkin": True,
+                },
+            )
+    return render(
+        request,
+        "patients/selfreport/checkin.html",
+        {**_base(link), "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )
