@@ -31,6 +31,7 @@ from scheduling.tests.factories import (
 pytestmark = pytest.mark.django_db
 URL = re.compile(r"https?://\S+")
 DETROIT = ZoneInfo("America/Detroit")
+UTC = ZoneInfo("UTC")
 
 
 def sms_patient(**kwargs) -> Patient:
@@ -90,19 +91,20 @@ def test_a_reschedule_moves_them_and_switching_off_cancels_them(clinician):
     ("dose_local", "expected_utc"),
     [
         # Spring forward: Sunday 8 March 2026, 02:00 EST -> 03:00 EDT. 09:00 EDT = 13:00 UTC.
-        (datetime(2026, 3, 7, 10, 0), datetime(2026, 3, 8, 13, 0)),
+        (datetime(2026, 3, 7, 10, 0, tzinfo=DETROIT), datetime(2026, 3, 8, 13, 0, tzinfo=UTC)),
         # Fall back: Sunday 1 November 2026, 02:00 EDT -> 01:00 EST. 09:00 EST = 14:00 UTC.
-        (datetime(2026, 10, 31, 10, 0), datetime(2026, 11, 1, 14, 0)),
+        (datetime(2026, 10, 31, 10, 0, tzinfo=DETROIT), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
         # The day before the change keeps the old offset.
-        (datetime(2026, 3, 6, 10, 0), datetime(2026, 3, 7, 14, 0)),
+        (datetime(2026, 3, 6, 10, 0, tzinfo=DETROIT), datetime(2026, 3, 7, 14, 0, tzinfo=UTC)),
         # A late dose still gets its check-in the next calendar morning.
-        (datetime(2026, 10, 31, 23, 30), datetime(2026, 11, 1, 14, 0)),
+        (datetime(2026, 10, 31, 23, 30, tzinfo=DETROIT), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
     ],
 )
 def test_next_day_check_in_is_9am_local_across_daylight_saving(settings, dose_local, expected_utc):
     settings.TIME_ZONE = "America/Detroit"
-    due = services.checkin_due_at(dose_local.replace(tzinfo=DETROIT))
-    assert due.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) == expected_utc
+    due = services.checkin_due_at(dose_local)
+    assert due == expected_utc
+    assert due.astimezone(UTC) == expected_utc
     assert due.astimezone(DETROIT).time() == time(9, 0)
 
 
