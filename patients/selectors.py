@@ -27,6 +27,7 @@ from patients.models import (
     Patient,
     RiskFlag,
 )
+from patients.selfreport.selectors import screen_for_dose, screen_label  # noqa: F401 - re-exported
 
 # --- access ----------------------------------------------------------------------------------
 

@@ -229,3 +229,48 @@ def test_a_link_without_a_primary_clinician_mails_every_clinician(clinician, pro
     clinician.save()
     patient = PatientFactory()
     assert services.clinicians_to_notify(patient) == ["clin@example.org", "prov@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("hours_before", "patient_reported", "counts"),
+    [
+        (1, False, True),  # same day, staff-entered
+        (1, True, True),  # same day, patient-reported
+        (14, False, False),  # the evening before, staff-entered: not the dose's day
+        (14, True, True),  # the evening before, patient-reported: within 24 h
+        (23.5, True, True),
+        (24.5, True, False),  # more than 24 h before
+        (-2, False, True),  # later on the dose's day
+    ],
+)
+def test_which_screen_counts_for_a_dose(
+    clinician, settings, hours_before, patient_reported, counts
+):
+    from patients import selectors
+
+    settings.SELF_REPORT_CHECKLIST_HOURS = 24
+    patient = PatientFactory()
+    dose_at = timezone.make_aware(
+        timezone.datetime.combine(
+            timezone.localdate() + timedelta(days=3), timezone.datetime.min.time()
+        )
+    ) + timedelta(hours=10)
+    taken = dose_at - timedelta(hours=hours_before)
+    measure = patient_services_measure(patient, clinician, taken, patient_reported)
+    found = selectors.screen_for_dose(patient, "phq9", dose_at)
+    assert (found == measure) is counts
+    if counts and patient_reported:
+        assert selectors.screen_label(found, dose_at).startswith("Patient-reported")
+
+
+def patient_services_measure(patient, clinician, taken, patient_reported):
+    from patients.services import measure_record
+
+    return measure_record(
+        patient=patient,
+        code="phq9",
+        answers=[0] * 9,
+        by=None if patient_reported else clinician,
+        taken_at=taken,
+        patient_reported_at=taken if patient_reported else None,
+    )
