@@ -10,7 +10,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from kap_clinic import home, roles
         from patients import chart, hooks
-        from scheduling import selectors, services
+        from scheduling import selectors, selfreport_views, services
 
         # A contact change in the registry re-plans the upcoming visits' reminders.
         hooks.reminder_details_changed.register(services.reminders_replan_for_patient)
@@ -22,6 +22,22 @@ class SchedulingConfig(AppConfig):
         )
         if panel not in home.PANELS:
             home.PANELS.append(panel)
+        call_list = home.Panel(
+            template="scheduling/snippets/home_call_list.html",
+            roles=roles.FRONT_OFFICE,
+            context=selfreport_views.call_list_panel,
+            order=45,
+        )
+        if call_list not in home.PANELS:
+            home.PANELS.append(call_list)
+        chart.register_section(
+            key="self_report",
+            title="Self-report",
+            template="scheduling/snippets/chart_self_report.html",
+            context=selfreport_views.section_context,
+            order=22,
+            roles=roles.CLINICAL,
+        )
         chart.register_front_desk_section(
             key="appointments",
             title="Appointments",

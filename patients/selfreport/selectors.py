@@ -66,6 +66,10 @@ def recent_links(patient: Patient, limit: int = 10) -> list[SelfReportLink]:
     )
 
 
+def recent_checkins(patient: Patient, limit: int = 5) -> list[CheckIn]:
+    return list(CheckIn.objects.filter(patient_id=patient.pk).order_by("-submitted_at")[:limit])
+
+
 def open_checkins_for_clinician(user: User) -> QuerySet[CheckIn]:
     """Concerning check-ins not yet reviewed, for the clinician's own patients and patients with
     no primary clinician (as the risk flags)."""
