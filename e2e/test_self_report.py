@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from sessions import services as session_services
 from sessions.tests.factories import make_course, ready_patient
 
 PHONE_WIDTH = 390
+SHOTS = Path("var/e2e-shots")
 # PHQ-9 answers, item by item; item 9 ("better off dead") is "Several days" (1).
 ANSWERS = [
     "Several days",
@@ -40,6 +42,7 @@ def test_patient_answers_phq9_on_a_phone_and_the_risk_reaches_the_clinician(
     phone_page, page, pages, sign_in, live_server, settings, mailoutbox, clinician, clinic_clock
 ) -> None:
     settings.SITE_URL = live_server.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
     clinician.email = "dr.clinician@example.org"
     clinician.save()
     patient = ready_patient(by=clinician)
@@ -116,6 +119,7 @@ def test_patient_answers_phq9_on_a_phone_and_the_risk_reaches_the_clinician(
             expect(phone_page.get_by_test_id("selfreport-question")).to_contain_text(
                 "better off dead"
             )
+            phone_page.screenshot(path=str(SHOTS / "phq9_item9_phone.png"), full_page=True)
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
         button.tap()
 
@@ -125,6 +129,7 @@ def test_patient_answers_phq9_on_a_phone_and_the_risk_reaches_the_clinician(
     expect(crisis).to_be_visible()
     expect(crisis).to_contain_text("988")
     expect(crisis.get_by_role("link", name="Call 988")).to_have_attribute("href", "tel:988")
+    phone_page.screenshot(path=str(SHOTS / "phq9_done_crisis_phone.png"), full_page=True)
 
     measure = MeasureResult.objects.get(patient=patient, patient_reported_at__isnull=False)
     stored = MeasureResult.objects.filter(patient=patient).count()
@@ -166,3 +171,43 @@ def test_patient_answers_phq9_on_a_phone_and_the_risk_reaches_the_clinician(
     expect(phq9).to_contain_text("✓")
     expect(phq9).to_contain_text("Patient-reported")
     expect(phq9).to_contain_text("6 · mild")
+
+
+def test_clinician_writes_signs_and_prints_a_safety_plan_from_the_risk_banner(
+    page, sign_in, clinician
+) -> None:
+    from patients.tests.factories import PatientFactory, make_measure
+
+    patient = PatientFactory(legal_first_name="Ines", legal_last_name="Okafor")
+    make_measure(patient, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 2], by=clinician)
+    sign_in(clinician)
+    page.goto(reverse("patients:chart", args=[patient.pk]))
+    page.get_by_test_id("review-safety-plan").click()
+    form = page.get_by_test_id("safety-plan-form")
+    form.get_by_label("Step 1 — warning signs").fill("Not sleeping; pulling away from friends")
+    form.get_by_label("Step 2 — internal coping strategies").fill("Walk the dog; play guitar")
+    form.get_by_label("Step 3 — people and social settings").fill("Coffee shop on Main St")
+    form.get_by_label("Step 4 — people whom I can ask for help").fill("Sister Ana 734 555 0142")
+    form.get_by_label("Step 5 — professionals").fill("Dr. Clinician 734 555 0100")
+    form.get_by_label("Step 6 — making the environment safe").fill("Medicines kept by Ana")
+    form.get_by_label("Reasons for living").fill("My daughter")
+    form.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_test_id("safety-plan-versions")).to_contain_text("Version 1 — draft")
+    page.get_by_test_id("safety-plan-sign").click()
+    expect(page.get_by_test_id("safety-plan-versions")).to_contain_text("Version 1 — signed by")
+    # A change is a new version; version 1 stays as signed.
+    page.get_by_test_id("safety-plan-form").get_by_label("Reasons for living").fill(
+        "My daughter; finishing my degree"
+    )
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_test_id("safety-plan-versions")).to_contain_text("Version 2 — draft")
+    expect(page.get_by_test_id("safety-plan-current")).to_contain_text("Version 1")
+    page.get_by_role("link", name="Printable version").click()
+    plan = page.get_by_test_id("safety-plan")
+    expect(plan).to_contain_text("Step 1: Warning signs")
+    expect(plan).to_contain_text("My daughter")
+    expect(plan).not_to_contain_text("finishing my degree")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "safety_plan_print.png"), full_page=True)
