@@ -311,6 +311,8 @@ SELF_REPORT_CRISIS_TEXT = env(
 # who has not answered by the second time is put on the front desk's call list.
 SELF_REPORT_CHECKIN_AT = env("SELF_REPORT_CHECKIN_AT", default="09:00")
 SELF_REPORT_CHECKIN_CALL_AT = env("SELF_REPORT_CHECKIN_CALL_AT", default="12:00")
+# The intake forms go out this many hours before an intake visit.
+SELF_REPORT_INTAKE_HOURS = env.int("SELF_REPORT_INTAKE_HOURS", default=72)
 # Questionnaires on a schedule by the patient's stage: status -> (measures, every N days).
 SELF_REPORT_SCHEDULE = {
     "in_treatment": (("phq9",), 7),  # weekly during a course

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from patients import contraindications
 from patients.models import SafetyPlan
 
 
@@ -40,3 +41,67 @@ class SafetyPlanForm(forms.ModelForm):
 
 class ReviewForm(forms.Form):
     note = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+_LABELS = {
+    "diagnoses": "Mental health diagnoses you have been given",
+    "prior_treatments": "Treatments you have tried (medications, therapy, other) and how they went",
+    "hospitalisations": "Hospital stays for mental health (when, why)",
+    "medical_history": "Medical conditions (for example heart, blood pressure, liver, thyroid)",
+    "medications": "Medications and supplements you take now, with doses",
+    "allergies": "Allergies (to medicines, foods, latex…), or “none”",
+    "substance_use": "Alcohol, cannabis and other substances: what, how much, how often",
+}
+_CONTACT_LABELS = {
+    "phone": "Mobile phone",
+    "email": "E-mail",
+    "address_line1": "Street address",
+    "address_line2": "Address line 2",
+    "city": "City",
+    "state": "State",
+    "postal_code": "ZIP code",
+    "emergency_contact_name": "Emergency contact's name",
+    "emergency_contact_phone": "Emergency contact's phone",
+}
+
+
+class IntakeByLinkForm(forms.Form):
+    """The intake forms on the patient's phone. Contact boxes start empty (the page shows no
+    personal details): the patient fills in only what changed."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in _LABELS.items():
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        for item in contraindications.CONTRAINDICATIONS:
+            self.fields[f"screen_{item.code}"] = forms.ChoiceField(
+                label=item.label,
+                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Answer yes, no or “I don't know”."},
+            )
+        for name, label in _CONTACT_LABELS.items():
+            self.fields[f"contact_{name}"] = forms.CharField(
+                label=label, required=False, max_length=200
+            )
+
+    def history_fields(self):
+        return [self[name] for name in _LABELS]
+
+    def screen_fields(self):
+        return [self[f"screen_{i.code}"] for i in contraindications.CONTRAINDICATIONS]
+
+    def contact_fields(self):
+        return [self[f"contact_{name}"] for name in _CONTACT_LABELS]
+
+    def split(self) -> tuple[dict, dict, dict]:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in _LABELS}
+        screen = {i.code: data[f"screen_{i.code}"] for i in contraindications.CONTRAINDICATIONS}
+        contact = {name: data[f"contact_{name}"] for name in _CONTACT_LABELS}
+        return fields, screen, contact

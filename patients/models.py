@@ -162,6 +162,12 @@ class Intake(models.Model):
         "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     notes = models.TextField("clinician's summary", blank=True)
+    # Set when the patient filled in the intake forms by link (patients.selfreport): the
+    # clinician reviews, edits and signs. Contact details the patient corrected wait here for
+    # the front desk or clinician to apply; nothing is applied or signed automatically.
+    patient_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    patient_reported_fields = models.JSONField(default=list, blank=True, editable=False)
+    patient_contact_corrections = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

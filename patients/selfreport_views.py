@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from patients import instruments
-from patients.forms_selfreport import CheckInForm
+from patients.forms_selfreport import CheckInForm, IntakeByLinkForm
 from patients.models import SelfReportLink
 from patients.selfreport import questions
 from patients.selfreport.tokens import LinkError, link_for_token
 from patients.services import selfreport as services
+from patients.services.selfreport_intake import intake_submit_by_link
 
 
 def _base(link: SelfReportLink | None) -> dict:
@@ -54,6 +55,8 @@ def selfreport_start(request: HttpRequest, token: str) -> HttpResponse:
         return _refuse(request, str(error))
     if link.purpose == SelfReportLink.Purpose.CHECKIN:
         return _checkin(request, token, link)
+    if link.purpose == SelfReportLink.Purpose.INTAKE:
+        return _intake(request, token, link)
     if link.purpose == SelfReportLink.Purpose.SAFETY_PLAN:
         return render(
             request,
@@ -162,6 +165,30 @@ def _checkin(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResp
     return render(
         request,
         "patients/selfreport/checkin.html",
+        {**_base(link), "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )
+
+
+def _intake(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResponse:
+    form = IntakeByLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields, screen, contact = form.split()
+        try:
+            intake_submit_by_link(link=link, fields=fields, screen=screen, contact=contact)
+        except LinkError as refusal:
+            return _refuse(request, str(refusal))
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            return render(
+                request,
+                "patients/selfreport/done.html",
+                {**_base(link), "risk": False, "intake": True},
+            )
+    return render(
+        request,
+        "patients/selfreport/intake.html",
         {**_base(link), "form": form, "token": token},
         status=400 if form.errors else 200,
     )

@@ -17,6 +17,7 @@ class PatientMessage(models.Model):
         QUESTIONNAIRE = "questionnaire", "Questionnaire"
         CHECKIN = "checkin", "Next-day check-in"
         SAFETY_PLAN = "safety_plan", "Safety plan"
+        INTAKE = "intake", "Intake forms"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"

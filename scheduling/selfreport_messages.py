@@ -24,6 +24,7 @@ WHAT = {
     PatientMessage.Kind.QUESTIONNAIRE: "a short questionnaire",
     PatientMessage.Kind.CHECKIN: "a short check-in",
     PatientMessage.Kind.SAFETY_PLAN: "a document",
+    PatientMessage.Kind.INTAKE: "a few forms to fill in before your visit",
 }
 
 

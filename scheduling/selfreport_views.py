@@ -89,6 +89,20 @@ def questionnaire_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @roles.role_required(roles.CLINICAL)
 @require_POST
+def intake_forms_send(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_for_user(user=request.user, pk=pk, clinical=True)
+    record_access(request=request, patient_id=patient.pk, what="send intake forms")
+    try:
+        services.intake_forms_send(patient=patient, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The intake forms will be sent within a minute.")
+    return redirect(f"{_chart(patient.pk)}#self_report")
+
+
+@roles.role_required(roles.CLINICAL)
+@require_POST
 def selfreport_switches(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_for_user(user=request.user, pk=pk, clinical=True)
     record_access(request=request, patient_id=patient.pk, what="self-report switches")

@@ -36,6 +36,11 @@ urlpatterns = [
         name="questionnaire_send",
     ),
     path(
+        "patients/<int:pk>/intake-forms/",
+        selfreport_views.intake_forms_send,
+        name="intake_forms_send",
+    ),
+    path(
         "patients/<int:pk>/self-report/",
         selfreport_views.selfreport_switches,
         name="selfreport_switches",

@@ -18,6 +18,7 @@ class SelfReportLink(models.Model):
         QUESTIONNAIRE = "questionnaire", "Questionnaire"
         CHECKIN = "checkin", "Next-day check-in"
         SAFETY_PLAN = "safety_plan", "Safety plan"
+        INTAKE = "intake", "Intake forms"
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="self_report_links"

@@ -60,3 +60,6 @@ from patients.services.selfreport import (  # noqa: F401
     selfreport_answer,
     selfreport_link_create,
 )
+from patients.services.selfreport_intake import (  # noqa: F401
+    intake_submit_by_link,
+)

@@ -54,6 +54,7 @@ from scheduling.services.reminders import (  # noqa: F401
 )
 from scheduling.services.selfreport import (  # noqa: F401
     checkin_due_at,
+    intake_forms_send,
     patient_message_send,
     patient_messages_claim_due,
     patient_messages_plan,

@@ -27,7 +27,7 @@ from patients.models import Patient, SafetyPlan, SelfReportLink, SelfReportPrefe
 from patients.selfreport import questions
 from patients.services import selfreport as patient_selfreport
 from scheduling import selfreport_messages
-from scheduling.models import Appointment, PatientMessage
+from scheduling.models import Appointment, AppointmentType, PatientMessage
 from scheduling.services.reminders import (
     LATE_GRACE,
     RETRY_DELAYS,
@@ -86,6 +86,9 @@ def _wanted_for_visit(appointment: Appointment) -> list[tuple[str, datetime, lis
         wanted.append((Kind.QUESTIONNAIRE, due, codes))
     if appointment.type.is_dosing and prefs.checkins:
         wanted.append((Kind.CHECKIN, checkin_due_at(appointment.starts_at), []))
+    if appointment.type.kind == AppointmentType.Kind.INTAKE and prefs.before_visits:
+        hours = timedelta(hours=settings.SELF_REPORT_INTAKE_HOURS)
+        wanted.append((Kind.INTAKE, appointment.starts_at - hours, []))
     return wanted
 
 
@@ -105,7 +108,9 @@ def patient_messages_plan(*, appointment: Appointment, now: datetime | None = No
             if row.pk and row.status in (Status.SENT, Status.SENDING):
                 continue
             row.instruments = codes
-            row.context = BEFORE_VISIT if kind == Kind.QUESTIONNAIRE else "after a dose"
+            row.context = "after a dose" if kind == Kind.CHECKIN else BEFORE_VISIT
+            # The visit's clinician reviews what comes back (an intake draft needs an author).
+            row.created_by = row.created_by or appointment.clinician
             row.due_at = row.send_after = due
             row.recipient = recipient
             row.attempts = 0
@@ -180,6 +185,17 @@ def questionnaire_send(
         now=now or timezone.now(),
         instruments=codes,
         context=context,
+    )
+
+
+@transaction.atomic
+def intake_forms_send(
+    *, patient: Patient, by: User, now: datetime | None = None
+) -> list[PatientMessage]:
+    """Send the intake forms by link now (the chart's "Send intake forms"); what comes back
+    lands in the draft intake for ``by`` to review and sign."""
+    return _send_now(
+        patient=patient, kind=Kind.INTAKE, by=by, now=now or timezone.now(), context=FROM_CHART
     )
 
 
@@ -301,9 +317,10 @@ def _link_for(message: PatientMessage, now: datetime) -> SelfReportLink:
         Kind.QUESTIONNAIRE: SelfReportLink.Purpose.QUESTIONNAIRE,
         Kind.CHECKIN: SelfReportLink.Purpose.CHECKIN,
         Kind.SAFETY_PLAN: SelfReportLink.Purpose.SAFETY_PLAN,
+        Kind.INTAKE: SelfReportLink.Purpose.INTAKE,
     }[message.kind]
     valid_for = None
-    if message.kind == Kind.QUESTIONNAIRE and message.appointment_id:
+    if message.kind in (Kind.QUESTIONNAIRE, Kind.INTAKE) and message.appointment_id:
         # Answers before the visit are what the visit needs; after its start the link is stale.
         valid_for = max(message.appointment.starts_at - now, timedelta(minutes=5))
     dose_day = None
@@ -341,7 +358,7 @@ def patient_message_send(*, message_id: int, token: uuid.UUID, now: datetime | N
     if not reason and message.appointment_id:
         prefs = preference(message.patient)
         if (message.kind == Kind.CHECKIN and not prefs.checkins) or (
-            message.kind == Kind.QUESTIONNAIRE and not prefs.before_visits
+            message.kind in (Kind.QUESTIONNAIRE, Kind.INTAKE) and not prefs.before_visits
         ):
             reason = SWITCHED_OFF
     if reason:

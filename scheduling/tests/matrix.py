@@ -135,6 +135,9 @@ MATRIX = {
         data={"instruments": ["phq9"]},
         clinical=True,
     ),
+    "scheduling:intake_forms_send": Case(
+        method="post", allowed=roles.CLINICAL, kwargs=appointment_patient, clinical=True
+    ),
     "scheduling:selfreport_switches": Case(
         method="post",
         allowed=roles.CLINICAL,

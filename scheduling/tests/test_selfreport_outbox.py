@@ -208,6 +208,8 @@ def test_rendered_messages_of_every_kind_name_no_instrument_drug_diagnosis_or_sc
     elif kind == "checkin":
         AppointmentFactory(type=dosing_type(), patient=patient, starts_at=tomorrow_at(10, days=2))
         PatientMessage.objects.exclude(kind="checkin").delete()
+    elif kind == "intake":
+        services.intake_forms_send(patient=patient, by=clinician)
     else:
         services.safety_plan_send(plan=_signed_plan(patient, clinician), by=clinician)
     make_due()
