@@ -105,3 +105,16 @@ class IntakeByLinkForm(forms.Form):
         screen = {i.code: data[f"screen_{i.code}"] for i in contraindications.CONTRAINDICATIONS}
         contact = {name: data[f"contact_{name}"] for name in _CONTACT_LABELS}
         return fields, screen, contact
+
+
+class ConsentByLinkForm(forms.Form):
+    have_read = forms.BooleanField(
+        label="I have read the consent above and agree to it.",
+        error_messages={"required": "Tick to say you have read the consent and agree to it."},
+    )
+    typed_name = forms.CharField(
+        label="Type your full legal name to sign",
+        max_length=200,
+        error_messages={"required": "Type your full legal name to sign."},
+    )
+    sms_consent = forms.BooleanField(label="", required=False)

@@ -463,9 +463,16 @@ class Consent(models.Model):
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
     typed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField(default=timezone.now)
+    # Empty for a consent the patient signed remotely by link; it is current once a clinician
+    # countersigns it at the intake.
     witness = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    signed_remotely = models.BooleanField(default=False, editable=False)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     sms_consent = models.BooleanField("agreed to SMS", default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -482,7 +489,11 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=models.Q(revoked_at__isnull=True) | models.Q(revoked_by__isnull=False),
                 name="consent_revocation_has_author",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(witness__isnull=False) | models.Q(signed_remotely=True),
+                name="consent_witnessed_or_remote",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
 from patients import services
 from patients.forms_selfreport import ReviewForm, SafetyPlanForm
-from patients.models import CheckIn, SafetyPlan
+from patients.models import CheckIn, Consent, SafetyPlan
 from patients.selfreport import selectors as selfreport_selectors
 from patients.views import _add_errors, _patient, patient_view
 
@@ -95,3 +96,17 @@ def checkin_review(request: HttpRequest, pk: int) -> HttpResponse:
         {"checkin": checkin, "patient": checkin.patient, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@patient_view(roles.CLINICAL, what="consent", model=Consent)
+@require_POST
+def consent_countersign(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_or_404(Consent.objects.select_related("patient"), pk=pk)
+    record_access(request=request, patient_id=consent.patient_id, what="consent")
+    try:
+        services.consent_countersign(consent=consent, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Consent countersigned: it is now current.")
+    return redirect(f"{reverse('patients:chart', args=[consent.patient_id])}#consent")

@@ -235,6 +235,8 @@ def consent_current(patient: Patient) -> Consent | None:
         return None
     return (
         Consent.objects.filter(patient_id=patient.pk, document=document, revoked_at__isnull=True)
+        # A remote signature by link counts once a clinician has countersigned it.
+        .filter(Q(witness__isnull=False) | Q(countersigned_at__isnull=False))
         .select_related("document", "witness")
         .order_by("-signed_at", "-id")
         .first()

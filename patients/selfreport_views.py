@@ -15,13 +15,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kap_clinic.audit import client_ip
 from patients import instruments
-from patients.forms_selfreport import CheckInForm, IntakeByLinkForm
+from patients.forms_selfreport import CheckInForm, ConsentByLinkForm, IntakeByLinkForm
 from patients.models import SelfReportLink
 from patients.selfreport import questions
 from patients.selfreport.tokens import LinkError, link_for_token
 from patients.services import selfreport as services
-from patients.services.selfreport_intake import intake_submit_by_link
+from patients.services.selfreport_intake import (
+    consent_needed,
+    consent_sign_by_link,
+    intake_submit_by_link,
+)
 
 
 def _base(link: SelfReportLink | None) -> dict:
@@ -171,6 +176,8 @@ def _checkin(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResp
 
 
 def _intake(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResponse:
+    if "intake" in link.recorded:
+        return _consent(request, token, link)
     form = IntakeByLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields, screen, contact = form.split()
@@ -181,14 +188,48 @@ def _intake(request: HttpRequest, token: str, link: SelfReportLink) -> HttpRespo
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            return render(
-                request,
-                "patients/selfreport/done.html",
-                {**_base(link), "risk": False, "intake": True},
-            )
+            link.refresh_from_db()
+            if link.used_at is None:  # the consent is next
+                return redirect("patients:selfreport_start", token=token)
+            return render(request, "patients/selfreport/done.html", {**_base(link), "risk": False})
     return render(
         request,
         "patients/selfreport/intake.html",
         {**_base(link), "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )
+
+
+def _consent(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResponse:
+    document = consent_needed(link.patient)
+    if document is None:
+        return _refuse(request, "There is nothing to sign. Thank you.")
+    form = ConsentByLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_sign_by_link(
+                link=link,
+                typed_name=form.cleaned_data["typed_name"],
+                sms_consent=form.cleaned_data["sms_consent"],
+                ip_address=client_ip(request),
+            )
+        except LinkError as refusal:
+            return _refuse(request, str(refusal))
+        except ValidationError as invalid:
+            if hasattr(invalid, "error_dict"):
+                for field, errors in invalid.message_dict.items():
+                    form.add_error(field, errors)
+            else:
+                form.add_error(None, invalid)
+        else:
+            return render(
+                request,
+                "patients/selfreport/done.html",
+                {**_base(link), "risk": False, "signed": True},
+            )
+    return render(
+        request,
+        "patients/selfreport/consent.html",
+        {**_base(link), "form": form, "document": document},
         status=400 if form.errors else 200,
     )

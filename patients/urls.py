@@ -30,6 +30,11 @@ urlpatterns = [
     path(
         "safety-plans/<int:pk>/sign/", safety_plan_views.safety_plan_sign, name="safety_plan_sign"
     ),
+    path(
+        "consents/<int:pk>/countersign/",
+        safety_plan_views.consent_countersign,
+        name="consent_countersign",
+    ),
     path("checkins/<int:pk>/review/", safety_plan_views.checkin_review, name="checkin_review"),
     # The patient's signed self-report links: no login (the signature and single use are the
     # check). The access test treats every pattern under "patients/r/" as public.

@@ -61,5 +61,7 @@ from patients.services.selfreport import (  # noqa: F401
     selfreport_link_create,
 )
 from patients.services.selfreport_intake import (  # noqa: F401
+    consent_countersign,
+    consent_sign_by_link,
     intake_submit_by_link,
 )

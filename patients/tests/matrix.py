@@ -138,6 +138,21 @@ def safety_plan(ctx: Ctx) -> dict[str, Any]:
     return {"pk": plan.pk}
 
 
+def remote_consent(ctx: Ctx) -> dict[str, Any]:
+    from patients.models import ConsentDocument
+
+    if not ConsentDocument.objects.filter(published_at__isnull=False).exists():
+        make_consent_document(version=f"r{next(_versions)}")
+    patient = PatientFactory()
+    link = services.selfreport_link_create(patient=patient, purpose="intake", by=_clinician(ctx))
+    link.recorded = {"intake": 0}
+    link.save()
+    consent = services.consent_sign_by_link(
+        link=link, typed_name=patient.legal_name, sms_consent=False
+    )
+    return {"pk": consent.pk}
+
+
 def checkin(ctx: Ctx) -> dict[str, Any]:
     link = services.selfreport_link_create(patient=PatientFactory(), purpose="checkin")
     found = services.checkin_submit(link=link, answers={"wellbeing": 2, "please_call": True})
@@ -248,6 +263,9 @@ MATRIX = {
     "patients:safety_plan_print": Case(allowed=CLINICAL, kwargs=safety_plan, clinical=True),
     "patients:safety_plan_sign": Case(
         method="post", allowed=CLINICAL, kwargs=safety_plan, clinical=True
+    ),
+    "patients:consent_countersign": Case(
+        method="post", allowed=CLINICAL, kwargs=remote_consent, clinical=True
     ),
     "patients:checkin_review": [
         Case(allowed=CLINICAL, kwargs=checkin, clinical=True),

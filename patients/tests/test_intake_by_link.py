@@ -83,3 +83,57 @@ def test_an_intake_visit_plans_the_forms_72_hours_before(settings):
     row = visit.patient_messages.get(kind="intake")
     assert row.due_at == visit.starts_at - timedelta(hours=72)
     assert row.created_by == visit.clinician
+
+
+@pytest.mark.parametrize(
+    ("legal", "typed", "matches"),
+    [
+        ("José Núñez", "jose nunez", True),
+        ("José Núñez", "JOSÉ  NÚÑEZ ", True),
+        ("Zoë Ångström", "Zoe Angstrom", True),
+        ("José Núñez", "Jose Nunes", False),
+        ("José Núñez", "José", False),
+        ("José Núñez", "", False),
+    ],
+)
+def test_consent_names_match_ignoring_accents_case_and_spaces(legal, typed, matches):
+    from patients.selfreport.names import names_match
+
+    assert names_match(typed, legal) is matches
+
+
+def test_consent_by_link_after_the_intake_is_remote_until_countersigned(clinician, as_clinician):
+    from patients.models import Consent
+    from patients.selectors import consent_is_current
+    from patients.tests.factories import make_consent_document
+
+    make_consent_document(version="9.1", body="You may stop at any time.")
+    patient = PatientFactory(legal_first_name="José", legal_last_name="Núñez")
+    link = selfreport_link_create(patient=patient, purpose="intake", by=clinician)
+    url = reverse("patients:selfreport_start", args=[tokens.make_token(link)])
+    client = Client()
+    assert client.post(url, post_data()).status_code == 302
+    page = client.get(url).content.decode()
+    assert "You may stop at any time." in page and 'data-testid="consent-by-link"' in page
+    # A wrong name is refused without showing the expected one.
+    wrong = client.post(url, {"have_read": "on", "typed_name": "Joe Nunes"})
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    assert "does not match" in body and "Núñez" not in body and "Nunez" not in body
+    assert not Consent.objects.exists()
+    done = client.post(url, {"have_read": "on", "typed_name": "jose nunez", "sms_consent": "on"})
+    assert done.status_code == 200
+    consent = Consent.objects.get(patient=patient)
+    assert consent.signed_remotely and consent.witness is None and consent.ip_address
+    assert not consent_is_current(patient)
+    patient.refresh_from_db()
+    assert not patient.sms_consent
+    chart = as_clinician.get(reverse("patients:chart", args=[patient.pk])).content.decode()
+    assert "Awaiting countersignature" in chart
+    as_clinician.post(reverse("patients:consent_countersign", args=[consent.pk]))
+    consent.refresh_from_db()
+    assert consent.countersigned_by == clinician
+    assert consent_is_current(patient)
+    patient.refresh_from_db()
+    assert patient.sms_consent
+    assert client.get(url).status_code == 410
