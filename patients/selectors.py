@@ -345,6 +345,11 @@ class OutcomeRow:
     outcome: instruments.Outcome | None
     bands: tuple[instruments.Band, ...]
 
+    @property
+    def patient_reported(self) -> int:
+        """How many of the results the patient reported by link (marked on the chart)."""
+        return sum(1 for m in self.results if m.patient_reported_at is not None)
+
 
 def outcomes_for_chart(patient: Patient) -> list[OutcomeRow]:
     """PHQ-9, GAD-7 and PCL-5 results over time with baseline, latest and the change between

@@ -8,366 +8,732 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0004_screen_answer_may_be_taken_back'),
+        ("patients", "0004_screen_answer_may_be_taken_back"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dose_day', models.DateField(blank=True, null=True)),
-                ('wellbeing', models.PositiveSmallIntegerField(verbose_name='how are you (0 worst – 10 best)')),
-                ('nausea', models.BooleanField(default=False)),
-                ('headache', models.BooleanField(default=False)),
-                ('dizziness', models.BooleanField(default=False)),
-                ('unusual_distress', models.BooleanField(default=False)),
-                ('thoughts_of_self_harm', models.BooleanField(default=False, verbose_name='thoughts of harming yourself')),
-                ('please_call', models.BooleanField(default=False, verbose_name='please call me')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('concerning', models.BooleanField(default=False, editable=False)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dose_day", models.DateField(blank=True, null=True)),
+                (
+                    "wellbeing",
+                    models.PositiveSmallIntegerField(
+                        verbose_name="how are you (0 worst – 10 best)"
+                    ),
+                ),
+                ("nausea", models.BooleanField(default=False)),
+                ("headache", models.BooleanField(default=False)),
+                ("dizziness", models.BooleanField(default=False)),
+                ("unusual_distress", models.BooleanField(default=False)),
+                (
+                    "thoughts_of_self_harm",
+                    models.BooleanField(default=False, verbose_name="thoughts of harming yourself"),
+                ),
+                ("please_call", models.BooleanField(default=False, verbose_name="please call me")),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("concerning", models.BooleanField(default=False, editable=False)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-submitted_at', '-id'],
+                "ordering": ["-submitted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCheckIn',
+            name="HistoricalCheckIn",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('dose_day', models.DateField(blank=True, null=True)),
-                ('wellbeing', models.PositiveSmallIntegerField(verbose_name='how are you (0 worst – 10 best)')),
-                ('nausea', models.BooleanField(default=False)),
-                ('headache', models.BooleanField(default=False)),
-                ('dizziness', models.BooleanField(default=False)),
-                ('unusual_distress', models.BooleanField(default=False)),
-                ('thoughts_of_self_harm', models.BooleanField(default=False, verbose_name='thoughts of harming yourself')),
-                ('please_call', models.BooleanField(default=False, verbose_name='please call me')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('concerning', models.BooleanField(default=False, editable=False)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("dose_day", models.DateField(blank=True, null=True)),
+                (
+                    "wellbeing",
+                    models.PositiveSmallIntegerField(
+                        verbose_name="how are you (0 worst – 10 best)"
+                    ),
+                ),
+                ("nausea", models.BooleanField(default=False)),
+                ("headache", models.BooleanField(default=False)),
+                ("dizziness", models.BooleanField(default=False)),
+                ("unusual_distress", models.BooleanField(default=False)),
+                (
+                    "thoughts_of_self_harm",
+                    models.BooleanField(default=False, verbose_name="thoughts of harming yourself"),
+                ),
+                ("please_call", models.BooleanField(default=False, verbose_name="please call me")),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("concerning", models.BooleanField(default=False, editable=False)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical check in',
-                'verbose_name_plural': 'historical check ins',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSafetyPlan',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField(editable=False)),
-                ('reasons_for_living', models.TextField(blank=True, help_text='The one thing most important to me.', verbose_name='reasons for living')),
-                ('warning_signs', models.TextField(blank=True, help_text='Thoughts, images, mood, situations or behaviour that a crisis may be coming.', verbose_name='step 1 — warning signs')),
-                ('coping_strategies', models.TextField(blank=True, help_text='Things I can do to take my mind off my problems without contacting anyone.', verbose_name='step 2 — internal coping strategies')),
-                ('distraction', models.TextField(blank=True, verbose_name='step 3 — people and social settings that provide distraction')),
-                ('people_to_ask', models.TextField(blank=True, help_text='Name and phone.', verbose_name='step 4 — people whom I can ask for help')),
-                ('professionals', models.TextField(blank=True, help_text='Clinician, urgent care, 988 Suicide & Crisis Lifeline.', verbose_name='step 5 — professionals or agencies I can contact during a crisis')),
-                ('safe_environment', models.TextField(blank=True, verbose_name='step 6 — making the environment safe')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('signed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical safety plan',
-                'verbose_name_plural': 'historical safety plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSelfReportPreference',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('before_visits', models.BooleanField(default=True, verbose_name='questionnaires before visits')),
-                ('on_schedule', models.BooleanField(default=True, verbose_name="questionnaires on the protocol's schedule")),
-                ('checkins', models.BooleanField(default=True, verbose_name='next-day check-in after each dose')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical self report preference',
-                'verbose_name_plural': 'historical self report preferences',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical check in",
+                "verbose_name_plural": "historical check ins",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SafetyPlan',
+            name="HistoricalSafetyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField(editable=False)),
-                ('reasons_for_living', models.TextField(blank=True, help_text='The one thing most important to me.', verbose_name='reasons for living')),
-                ('warning_signs', models.TextField(blank=True, help_text='Thoughts, images, mood, situations or behaviour that a crisis may be coming.', verbose_name='step 1 — warning signs')),
-                ('coping_strategies', models.TextField(blank=True, help_text='Things I can do to take my mind off my problems without contacting anyone.', verbose_name='step 2 — internal coping strategies')),
-                ('distraction', models.TextField(blank=True, verbose_name='step 3 — people and social settings that provide distraction')),
-                ('people_to_ask', models.TextField(blank=True, help_text='Name and phone.', verbose_name='step 4 — people whom I can ask for help')),
-                ('professionals', models.TextField(blank=True, help_text='Clinician, urgent care, 988 Suicide & Crisis Lifeline.', verbose_name='step 5 — professionals or agencies I can contact during a crisis')),
-                ('safe_environment', models.TextField(blank=True, verbose_name='step 6 — making the environment safe')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('signed_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(editable=False)),
+                (
+                    "reasons_for_living",
+                    models.TextField(
+                        blank=True,
+                        help_text="The one thing most important to me.",
+                        verbose_name="reasons for living",
+                    ),
+                ),
+                (
+                    "warning_signs",
+                    models.TextField(
+                        blank=True,
+                        help_text="Thoughts, images, mood, situations or behaviour that a crisis may be coming.",
+                        verbose_name="step 1 — warning signs",
+                    ),
+                ),
+                (
+                    "coping_strategies",
+                    models.TextField(
+                        blank=True,
+                        help_text="Things I can do to take my mind off my problems without contacting anyone.",
+                        verbose_name="step 2 — internal coping strategies",
+                    ),
+                ),
+                (
+                    "distraction",
+                    models.TextField(
+                        blank=True,
+                        verbose_name="step 3 — people and social settings that provide distraction",
+                    ),
+                ),
+                (
+                    "people_to_ask",
+                    models.TextField(
+                        blank=True,
+                        help_text="Name and phone.",
+                        verbose_name="step 4 — people whom I can ask for help",
+                    ),
+                ),
+                (
+                    "professionals",
+                    models.TextField(
+                        blank=True,
+                        help_text="Clinician, urgent care, 988 Suicide & Crisis Lifeline.",
+                        verbose_name="step 5 — professionals or agencies I can contact during a crisis",
+                    ),
+                ),
+                (
+                    "safe_environment",
+                    models.TextField(
+                        blank=True, verbose_name="step 6 — making the environment safe"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', '-version'],
+                "verbose_name": "historical safety plan",
+                "verbose_name_plural": "historical safety plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSelfReportPreference",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "before_visits",
+                    models.BooleanField(default=True, verbose_name="questionnaires before visits"),
+                ),
+                (
+                    "on_schedule",
+                    models.BooleanField(
+                        default=True, verbose_name="questionnaires on the protocol's schedule"
+                    ),
+                ),
+                (
+                    "checkins",
+                    models.BooleanField(
+                        default=True, verbose_name="next-day check-in after each dose"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical self report preference",
+                "verbose_name_plural": "historical self report preferences",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="SafetyPlan",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(editable=False)),
+                (
+                    "reasons_for_living",
+                    models.TextField(
+                        blank=True,
+                        help_text="The one thing most important to me.",
+                        verbose_name="reasons for living",
+                    ),
+                ),
+                (
+                    "warning_signs",
+                    models.TextField(
+                        blank=True,
+                        help_text="Thoughts, images, mood, situations or behaviour that a crisis may be coming.",
+                        verbose_name="step 1 — warning signs",
+                    ),
+                ),
+                (
+                    "coping_strategies",
+                    models.TextField(
+                        blank=True,
+                        help_text="Things I can do to take my mind off my problems without contacting anyone.",
+                        verbose_name="step 2 — internal coping strategies",
+                    ),
+                ),
+                (
+                    "distraction",
+                    models.TextField(
+                        blank=True,
+                        verbose_name="step 3 — people and social settings that provide distraction",
+                    ),
+                ),
+                (
+                    "people_to_ask",
+                    models.TextField(
+                        blank=True,
+                        help_text="Name and phone.",
+                        verbose_name="step 4 — people whom I can ask for help",
+                    ),
+                ),
+                (
+                    "professionals",
+                    models.TextField(
+                        blank=True,
+                        help_text="Clinician, urgent care, 988 Suicide & Crisis Lifeline.",
+                        verbose_name="step 5 — professionals or agencies I can contact during a crisis",
+                    ),
+                ),
+                (
+                    "safe_environment",
+                    models.TextField(
+                        blank=True, verbose_name="step 6 — making the environment safe"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+            ],
+            options={
+                "ordering": ["patient", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='SelfReportLink',
+            name="SelfReportLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('questionnaire', 'Questionnaire'), ('checkin', 'Next-day check-in'), ('safety_plan', 'Safety plan'), ('intake', 'Intake forms')], max_length=20)),
-                ('instruments', models.JSONField(blank=True, default=list)),
-                ('context', models.CharField(blank=True, max_length=60)),
-                ('nonce', models.CharField(editable=False, max_length=43, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('progress', models.JSONField(blank=True, default=dict, editable=False)),
-                ('recorded', models.JSONField(blank=True, default=dict, editable=False)),
-                ('risk_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('dose_day', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("questionnaire", "Questionnaire"),
+                            ("checkin", "Next-day check-in"),
+                            ("safety_plan", "Safety plan"),
+                            ("intake", "Intake forms"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("instruments", models.JSONField(blank=True, default=list)),
+                ("context", models.CharField(blank=True, max_length=60)),
+                ("nonce", models.CharField(editable=False, max_length=43, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("progress", models.JSONField(blank=True, default=dict, editable=False)),
+                ("recorded", models.JSONField(blank=True, default=dict, editable=False)),
+                ("risk_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("dose_day", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SelfReportPreference',
+            name="SelfReportPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('before_visits', models.BooleanField(default=True, verbose_name='questionnaires before visits')),
-                ('on_schedule', models.BooleanField(default=True, verbose_name="questionnaires on the protocol's schedule")),
-                ('checkins', models.BooleanField(default=True, verbose_name='next-day check-in after each dose')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "before_visits",
+                    models.BooleanField(default=True, verbose_name="questionnaires before visits"),
+                ),
+                (
+                    "on_schedule",
+                    models.BooleanField(
+                        default=True, verbose_name="questionnaires on the protocol's schedule"
+                    ),
+                ),
+                (
+                    "checkins",
+                    models.BooleanField(
+                        default=True, verbose_name="next-day check-in after each dose"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='consent',
-            name='countersigned_at',
+            model_name="consent",
+            name="countersigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='countersigned_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consent",
+            name="countersigned_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='signed_remotely',
+            model_name="consent",
+            name="signed_remotely",
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
-            model_name='historicalconsent',
-            name='countersigned_at',
+            model_name="historicalconsent",
+            name="countersigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalconsent',
-            name='countersigned_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalconsent",
+            name="countersigned_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalconsent',
-            name='signed_remotely',
+            model_name="historicalconsent",
+            name="signed_remotely",
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
-            model_name='historicalintake',
-            name='patient_contact_corrections',
+            model_name="historicalintake",
+            name="patient_contact_corrections",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='historicalintake',
-            name='patient_reported_at',
+            model_name="historicalintake",
+            name="patient_reported_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalintake',
-            name='patient_reported_fields',
+            model_name="historicalintake",
+            name="patient_reported_fields",
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.AddField(
-            model_name='historicalmeasureresult',
-            name='patient_reported_at',
+            model_name="historicalmeasureresult",
+            name="patient_reported_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='intake',
-            name='patient_contact_corrections',
+            model_name="intake",
+            name="patient_contact_corrections",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='intake',
-            name='patient_reported_at',
+            model_name="intake",
+            name="patient_reported_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='intake',
-            name='patient_reported_fields',
+            model_name="intake",
+            name="patient_reported_fields",
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.AddField(
-            model_name='measureresult',
-            name='patient_reported_at',
+            model_name="measureresult",
+            name="patient_reported_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name='consent',
-            name='witness',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consent",
+            name="witness",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='measureresult',
-            name='entered_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="measureresult",
+            name="entered_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(('witness__isnull', False), ('signed_remotely', True), _connector='OR'), name='consent_witnessed_or_remote'),
+            model_name="consent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("witness__isnull", False), ("signed_remotely", True), _connector="OR"
+                ),
+                name="consent_witnessed_or_remote",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measureresult',
-            constraint=models.CheckConstraint(condition=models.Q(('entered_by__isnull', False), ('patient_reported_at__isnull', False), _connector='OR'), name='measure_entered_by_staff_or_patient'),
+            model_name="measureresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("entered_by__isnull", False),
+                    ("patient_reported_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="measure_entered_by_staff_or_patient",
+            ),
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient'),
+            model_name="checkin",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="patients.patient"
+            ),
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="checkin",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcheckin',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcheckin",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcheckin',
-            name='patient',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient'),
+            model_name="historicalcheckin",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcheckin',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcheckin",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalsafetyplan",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalsafetyplan",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='patient',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient'),
+            model_name="historicalsafetyplan",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='signed_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalsafetyplan",
+            name="signed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalselfreportpreference',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalselfreportpreference",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalselfreportpreference',
-            name='patient',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient'),
+            model_name="historicalselfreportpreference",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='safetyplan',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="safetyplan",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='safetyplan',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='safety_plans', to='patients.patient'),
+            model_name="safetyplan",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="safety_plans",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='safetyplan',
-            name='signed_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="safetyplan",
+            name="signed_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='selfreportlink',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="selfreportlink",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='selfreportlink',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='self_report_links', to='patients.patient'),
+            model_name="selfreportlink",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="self_report_links",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='selfreportlink',
-            name='safety_plan',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.safetyplan'),
+            model_name="selfreportlink",
+            name="safety_plan",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="patients.safetyplan",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcheckin',
-            name='link',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.selfreportlink'),
+            model_name="historicalcheckin",
+            name="link",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="patients.selfreportlink",
+            ),
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='link',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='checkin', to='patients.selfreportlink'),
+            model_name="checkin",
+            name="link",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="checkin",
+                to="patients.selfreportlink",
+            ),
         ),
         migrations.AddField(
-            model_name='selfreportpreference',
-            name='patient',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='self_report_preference', to='patients.patient'),
+            model_name="selfreportpreference",
+            name="patient",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="self_report_preference",
+                to="patients.patient",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='safetyplan',
-            constraint=models.UniqueConstraint(fields=('patient', 'version'), name='safety_plan_version'),
+            model_name="safetyplan",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "version"), name="safety_plan_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='safetyplan',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_at__isnull', True), ('signed_by__isnull', False), _connector='OR'), name='safety_plan_signed_has_signer'),
+            model_name="safetyplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_at__isnull", True), ("signed_by__isnull", False), _connector="OR"
+                ),
+                name="safety_plan_signed_has_signer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='selfreportlink',
-            index=models.Index(fields=['patient', '-created_at'], name='selfreport_patient_idx'),
+            model_name="selfreportlink",
+            index=models.Index(fields=["patient", "-created_at"], name="selfreport_patient_idx"),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.CheckConstraint(condition=models.Q(('wellbeing__lte', 10)), name='checkin_wellbeing_0_10'),
+            model_name="checkin",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("wellbeing__lte", 10)), name="checkin_wellbeing_0_10"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.CheckConstraint(condition=models.Q(('reviewed_at__isnull', True), ('reviewed_by__isnull', False), _connector='OR'), name='checkin_review_has_author'),
+            model_name="checkin",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reviewed_at__isnull", True), ("reviewed_by__isnull", False), _connector="OR"
+                ),
+                name="checkin_review_has_author",
+            ),
         ),
     ]

@@ -274,3 +274,16 @@ def patient_services_measure(patient, clinician, taken, patient_reported):
         taken_at=taken,
         patient_reported_at=taken if patient_reported else None,
     )
+
+
+def test_patient_reported_results_are_marked_on_the_outcomes(as_clinician, clinician):
+    from patients.services import measure_record
+
+    patient = PatientFactory()
+    measure_record(patient=patient, code="phq9", answers=[2] * 9, by=clinician)
+    now = timezone.now()
+    measure_record(patient=patient, code="phq9", answers=[1] * 9, by=None, patient_reported_at=now)
+    page = as_clinician.get(reverse("patients:chart", args=[patient.pk])).content.decode()
+    assert 'data-testid="outcome-patient-reported-phq9"' in page
+    assert "1 result the patient reported by link" in page
+    assert "(patient-reported)" in page

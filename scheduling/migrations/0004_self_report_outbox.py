@@ -8,64 +8,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0005_self_report'),
-        ('scheduling', '0003_admin_permissions'),
+        ("patients", "0005_self_report"),
+        ("scheduling", "0003_admin_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appointmenttype',
-            name='questionnaire_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text='Hours before the start when the questionnaire link goes out.'),
+            model_name="appointmenttype",
+            name="questionnaire_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, help_text="Hours before the start when the questionnaire link goes out."
+            ),
         ),
         migrations.AddField(
-            model_name='appointmenttype',
-            name='questionnaires',
-            field=models.CharField(blank=True, help_text='Measures the patient answers by link before the visit, e.g. “phq9, cssrs”.', max_length=60, validators=[scheduling.models.validate_questionnaires]),
+            model_name="appointmenttype",
+            name="questionnaires",
+            field=models.CharField(
+                blank=True,
+                help_text="Measures the patient answers by link before the visit, e.g. “phq9, cssrs”.",
+                max_length=60,
+                validators=[scheduling.models.validate_questionnaires],
+            ),
         ),
         migrations.AddField(
-            model_name='historicalappointmenttype',
-            name='questionnaire_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text='Hours before the start when the questionnaire link goes out.'),
+            model_name="historicalappointmenttype",
+            name="questionnaire_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, help_text="Hours before the start when the questionnaire link goes out."
+            ),
         ),
         migrations.AddField(
-            model_name='historicalappointmenttype',
-            name='questionnaires',
-            field=models.CharField(blank=True, help_text='Measures the patient answers by link before the visit, e.g. “phq9, cssrs”.', max_length=60, validators=[scheduling.models.validate_questionnaires]),
+            model_name="historicalappointmenttype",
+            name="questionnaires",
+            field=models.CharField(
+                blank=True,
+                help_text="Measures the patient answers by link before the visit, e.g. “phq9, cssrs”.",
+                max_length=60,
+                validators=[scheduling.models.validate_questionnaires],
+            ),
         ),
         migrations.CreateModel(
-            name='PatientMessage',
+            name="PatientMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('questionnaire', 'Questionnaire'), ('checkin', 'Next-day check-in'), ('safety_plan', 'Safety plan'), ('intake', 'Intake forms')], max_length=20)),
-                ('instruments', models.JSONField(blank=True, default=list)),
-                ('context', models.CharField(blank=True, max_length=60)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'Text message')], max_length=10)),
-                ('due_at', models.DateTimeField()),
-                ('send_after', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Planned'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('skipped', 'Skipped')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claim_token', models.UUIDField(blank=True, editable=False, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.CharField(blank=True, max_length=254)),
-                ('skip_reason', models.CharField(blank=True, max_length=200)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('appointment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='patient_messages', to='scheduling.appointment')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.selfreportlink')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outbox_messages', to='patients.patient')),
-                ('safety_plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.safetyplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("questionnaire", "Questionnaire"),
+                            ("checkin", "Next-day check-in"),
+                            ("safety_plan", "Safety plan"),
+                            ("intake", "Intake forms"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("instruments", models.JSONField(blank=True, default=list)),
+                ("context", models.CharField(blank=True, max_length=60)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "Text message")], max_length=10
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("send_after", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Planned"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claim_token", models.UUIDField(blank=True, editable=False, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("recipient", models.CharField(blank=True, max_length=254)),
+                ("skip_reason", models.CharField(blank=True, max_length=200)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="patient_messages",
+                        to="scheduling.appointment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.selfreportlink",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outbox_messages",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "safety_plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.safetyplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'send_after'], name='patient_message_due_idx'), models.Index(fields=['patient', 'kind', '-due_at'], name='patient_message_kind_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('appointment__isnull', False)), fields=('appointment', 'kind', 'channel'), name='patient_message_once_per_visit')],
+                "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "send_after"], name="patient_message_due_idx"),
+                    models.Index(
+                        fields=["patient", "kind", "-due_at"], name="patient_message_kind_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("appointment__isnull", False)),
+                        fields=("appointment", "kind", "channel"),
+                        name="patient_message_once_per_visit",
+                    )
+                ],
             },
         ),
     ]
