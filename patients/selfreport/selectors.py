@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from patients.models import CheckIn, MeasureResult, Patient, SafetyPlan, SelfReportLink
@@ -55,8 +55,10 @@ def completion(patient: Patient) -> dict[str, int | None]:
     links = SelfReportLink.objects.filter(
         patient_id=patient.pk, purpose=SelfReportLink.Purpose.QUESTIONNAIRE
     )
-    sent = links.count()
-    done = links.filter(used_at__isnull=False).count()
+    counts = links.aggregate(
+        sent=Count("pk"), done=Count("pk", filter=Q(used_at__isnull=False))
+    )
+    sent, done = counts["sent"], counts["done"]
     return {"sent": sent, "done": done, "rate": round(100 * done / sent) if sent else None}
 
 
