@@ -55,9 +55,7 @@ def completion(patient: Patient) -> dict[str, int | None]:
     links = SelfReportLink.objects.filter(
         patient_id=patient.pk, purpose=SelfReportLink.Purpose.QUESTIONNAIRE
     )
-    counts = links.aggregate(
-        sent=Count("pk"), done=Count("pk", filter=Q(used_at__isnull=False))
-    )
+    counts = links.aggregate(sent=Count("pk"), done=Count("pk", filter=Q(used_at__isnull=False)))
     sent, done = counts["sent"], counts["done"]
     return {"sent": sent, "done": done, "rate": round(100 * done / sent) if sent else None}
 
