@@ -7,7 +7,14 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from scheduling.models import Appointment, AppointmentType, Reminder, Room, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    PatientMessage,
+    Reminder,
+    Room,
+    WorkingHours,
+)
 
 
 @admin.register(Room)
@@ -30,6 +37,7 @@ class AppointmentTypeAdmin(SimpleHistoryAdmin):
         "provided_by",
         "colour",
         "reminder_offsets",
+        "questionnaires",
         "active",
     )
     list_filter = ("kind", "active")
@@ -68,6 +76,26 @@ class ReminderAdmin(admin.ModelAdmin):
     list_display = ("appointment_id", "channel", "offset_hours", "due_at", "status", "attempts")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PatientMessage)
+class PatientMessageAdmin(admin.ModelAdmin):
+    """The self-report outbox (questionnaire, check-in, intake and safety-plan links)."""
+
+    list_display = ("patient", "kind", "channel", "due_at", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind", "channel")
+    search_fields = ("patient__mrn", "patient__legal_last_name")
+    list_select_related = ("patient",)
+    readonly_fields = [f.name for f in PatientMessage._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
