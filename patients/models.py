@@ -162,9 +162,7 @@ class Intake(models.Model):
         "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     notes = models.TextField("clinician's summary", blank=True)
-    # Set when the patient filled in the intake forms by link (patients.selfreport): the
-    # clinician reviews, edits and signs. Contact details the patient corrected wait here for
-    # the front desk or clinician to apply; nothing is applied or signed automatically.
+    # Filled in by the patient by link (patients.selfreport); contact corrections wait for staff.
     patient_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
     patient_reported_fields = models.JSONField(default=list, blank=True, editable=False)
     patient_contact_corrections = models.JSONField(default=dict, blank=True, editable=False)
@@ -463,8 +461,7 @@ class Consent(models.Model):
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
     typed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField(default=timezone.now)
-    # Empty for a consent the patient signed remotely by link; it is current once a clinician
-    # countersigns it at the intake.
+    # Empty when signed remotely by link: current once a clinician countersigns.
     witness = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
