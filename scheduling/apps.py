@@ -14,6 +14,7 @@ class SchedulingConfig(AppConfig):
 
         # A contact change in the registry re-plans the upcoming visits' reminders.
         hooks.reminder_details_changed.register(services.reminders_replan_for_patient)
+        hooks.reminder_details_changed.register(services.patient_messages_replan_for_patient)
         panel = home.Panel(
             template="scheduling/snippets/home_arrivals.html",
             roles=roles.FRONT_OFFICE,

@@ -58,6 +58,7 @@ from scheduling.services.selfreport import (  # noqa: F401
     patient_message_send,
     patient_messages_claim_due,
     patient_messages_plan,
+    patient_messages_replan_for_patient,
     plan_scheduled_questionnaires,
     questionnaire_send,
     safety_plan_send,

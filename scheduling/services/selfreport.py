@@ -92,15 +92,19 @@ def _wanted_for_visit(appointment: Appointment) -> list[tuple[str, datetime, lis
     return wanted
 
 
-def patient_messages_plan(*, appointment: Appointment, now: datetime | None = None) -> None:
+def patient_messages_plan(
+    *, appointment: Appointment, now: datetime | None = None, patient: Patient | None = None
+) -> None:
     """Create or move a visit's self-report messages (inside the booking's or reschedule's
     transaction): a questionnaire the type's hours before it, a check-in the morning after a
-    dose. Sent rows stay sent; a row no longer wanted is cancelled."""
+    dose. Sent rows stay sent; a row no longer wanted is cancelled. ``patient`` carries contact
+    details about to be saved (the registry's hook), else the visit's patient is used."""
     now = now or timezone.now()
+    patient = patient or appointment.patient
     existing = {(m.kind, m.channel): m for m in appointment.patient_messages.all()}
     wanted_keys = set()
     for kind, due, codes in _wanted_for_visit(appointment):
-        for channel, recipient, reason in _reminder_channels(appointment.patient):
+        for channel, recipient, reason in _reminder_channels(patient):
             wanted_keys.add((kind, channel))
             row = existing.get((kind, channel)) or PatientMessage(
                 patient=appointment.patient, appointment=appointment, kind=kind, channel=channel
@@ -127,6 +131,17 @@ def patient_messages_plan(*, appointment: Appointment, now: datetime | None = No
         if key not in wanted_keys and row.status == Status.PENDING:
             row.status = Status.CANCELLED
             row.save(update_fields=["status", "updated_at"])
+
+
+def patient_messages_replan_for_patient(*, patient: Patient, now: datetime | None = None) -> None:
+    """The registry's contact change (``patients.hooks.reminder_details_changed``): upcoming
+    visits' messages follow the new details, as their reminders do."""
+    now = now or timezone.now()
+    upcoming = Appointment.objects.filter(
+        patient_id=patient.pk, status=Appointment.Status.BOOKED, starts_at__gt=now
+    ).select_related("type")
+    for appointment in upcoming:
+        patient_messages_plan(appointment=appointment, now=now, patient=patient)
 
 
 def _send_now(

@@ -256,3 +256,18 @@ def test_two_workers_claiming_at_once_take_each_message_exactly_once():
         thread.join()
     every = [pk for ids in claimed for pk in ids]
     assert len(every) == len(set(every)) == 20
+
+
+def test_a_contact_fix_replans_the_visits_messages(clinician):
+    from patients import services as registry
+
+    patient = PatientFactory(email="", remind_by_email=True)
+    visit = AppointmentFactory(
+        type=dosing_type(), patient=patient, starts_at=tomorrow_at(10, days=5)
+    )
+    assert set(visit.patient_messages.values_list("status", "skip_reason")) == {
+        ("skipped", "No e-mail.")
+    }
+    registry.patient_update(patient=patient, by=clinician, email="found@example.org")
+    rows = visit.patient_messages.all()
+    assert {(r.status, r.recipient) for r in rows} == {("pending", "found@example.org")}
