@@ -4,7 +4,6 @@ concerning next-day check-in. Clinical roles only; every look is in the access l
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
 from patients import services
 from patients.forms_selfreport import ReviewForm, SafetyPlanForm
 from patients.models import CheckIn, Consent, SafetyPlan
 from patients.selfreport import selectors as selfreport_selectors
-from patients.views import _add_errors, _patient, patient_view
+from patients.views import _patient, patient_view
 
 
 @patient_view(roles.CLINICAL, what="safety plan")
@@ -29,11 +29,8 @@ def safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(start, f) for f in services.SAFETY_PLAN_FIELDS} if start else {}
     form = SafetyPlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             saved = services.safety_plan_save(patient=patient, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, f"Version {saved.version} saved as a draft: sign it below.")
             return redirect("patients:safety_plan", pk=patient.pk)
     return render(
@@ -55,11 +52,8 @@ def safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def safety_plan_sign(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(SafetyPlan.objects.select_related("patient"), pk=pk)
     record_access(request=request, patient_id=plan.patient_id, what="safety plan")
-    try:
+    with service_errors(request):
         services.safety_plan_sign(plan=plan, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, f"Safety plan version {plan.version} signed.")
     return redirect("patients:safety_plan", pk=plan.patient_id)
 
@@ -81,13 +75,10 @@ def checkin_review(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(request=request, patient_id=checkin.patient_id, what="check-in")
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.checkin_review(
                 checkin=checkin, note=form.cleaned_data["note"], by=request.user
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Check-in reviewed.")
             return redirect("patients:chart", pk=checkin.patient_id)
     return render(
@@ -103,10 +94,7 @@ def checkin_review(request: HttpRequest, pk: int) -> HttpResponse:
 def consent_countersign(request: HttpRequest, pk: int) -> HttpResponse:
     consent = get_object_or_404(Consent.objects.select_related("patient"), pk=pk)
     record_access(request=request, patient_id=consent.patient_id, what="consent")
-    try:
+    with service_errors(request):
         services.consent_countersign(consent=consent, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, "Consent countersigned: it is now current.")
     return redirect(f"{reverse('patients:chart', args=[consent.patient_id])}#consent")

@@ -7,15 +7,16 @@ says so and stores nothing.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from kap_clinic.audit import client_ip
+from kap_clinic.errors import service_errors
 from patients import instruments
 from patients.forms_selfreport import CheckInForm, ConsentByLinkForm, IntakeByLinkForm
 from patients.models import SelfReportLink
@@ -100,24 +101,24 @@ def selfreport_item(request: HttpRequest, token: str, code: str, key: str) -> Ht
         return redirect("patients:selfreport_start", token=token)
     error = ""
     if request.method == "POST":
+        answer = forms.Form(data={})  # carries a refused answer's message back to the page
         try:
-            link, measure = services.selfreport_answer(
-                link=link, code=code, key=key, value=request.POST.get("value")
-            )
+            with service_errors(answer):
+                link, _measure = services.selfreport_answer(
+                    link=link, code=code, key=key, value=request.POST.get("value")
+                )
+                if link.used_at is not None:
+                    return render(
+                        request,
+                        "patients/selfreport/done.html",
+                        {**_base(link), "risk": link.risk_at is not None},
+                    )
+                step = services.current_step(link)
+                assert step is not None  # noqa: S101 - unused link has a step left
+                return redirect("patients:selfreport_item", token=token, code=step[0], key=step[1])
         except LinkError as refusal:
             return _refuse(request, str(refusal))
-        except ValidationError as invalid:
-            error = " ".join(invalid.messages)
-        else:
-            if link.used_at is not None:
-                return render(
-                    request,
-                    "patients/selfreport/done.html",
-                    {**_base(link), "risk": link.risk_at is not None},
-                )
-            step = services.current_step(link)
-            assert step is not None  # noqa: S101 - unused link has a step left
-            return redirect("patients:selfreport_item", token=token, code=step[0], key=step[1])
+        error = " ".join(answer.non_field_errors())
     answers = link.progress.get(code, {})
     screen = questions.item(code, key, answers)
     if screen is None:
@@ -151,22 +152,20 @@ def _checkin(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResp
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            checkin = services.checkin_submit(link=link, answers=form.cleaned_data)
+            with service_errors(form):
+                checkin = services.checkin_submit(link=link, answers=form.cleaned_data)
+                return render(
+                    request,
+                    "patients/selfreport/done.html",
+                    {
+                        **_base(link),
+                        "risk": checkin.thoughts_of_self_harm,
+                        "call_back": checkin.please_call or checkin.concerning,
+                        "checkin": True,
+                    },
+                )
         except LinkError as refusal:
             return _refuse(request, str(refusal))
-        except ValidationError as invalid:
-            form.add_error(None, invalid)
-        else:
-            return render(
-                request,
-                "patients/selfreport/done.html",
-                {
-                    **_base(link),
-                    "risk": checkin.thoughts_of_self_harm,
-                    "call_back": checkin.please_call or checkin.concerning,
-                    "checkin": True,
-                },
-            )
     return render(
         request,
         "patients/selfreport/checkin.html",
@@ -182,16 +181,16 @@ def _intake(request: HttpRequest, token: str, link: SelfReportLink) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         fields, screen, contact = form.split()
         try:
-            intake_submit_by_link(link=link, fields=fields, screen=screen, contact=contact)
+            with service_errors(form):
+                intake_submit_by_link(link=link, fields=fields, screen=screen, contact=contact)
+                link.refresh_from_db()
+                if link.used_at is None:  # the consent is next
+                    return redirect("patients:selfreport_start", token=token)
+                return render(
+                    request, "patients/selfreport/done.html", {**_base(link), "risk": False}
+                )
         except LinkError as refusal:
             return _refuse(request, str(refusal))
-        except ValidationError as invalid:
-            form.add_error(None, invalid)
-        else:
-            link.refresh_from_db()
-            if link.used_at is None:  # the consent is next
-                return redirect("patients:selfreport_start", token=token)
-            return render(request, "patients/selfreport/done.html", {**_base(link), "risk": False})
     return render(
         request,
         "patients/selfreport/intake.html",
@@ -207,26 +206,20 @@ def _consent(request: HttpRequest, token: str, link: SelfReportLink) -> HttpResp
     form = ConsentByLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            consent_sign_by_link(
-                link=link,
-                typed_name=form.cleaned_data["typed_name"],
-                sms_consent=form.cleaned_data["sms_consent"],
-                ip_address=client_ip(request),
-            )
+            with service_errors(form):
+                consent_sign_by_link(
+                    link=link,
+                    typed_name=form.cleaned_data["typed_name"],
+                    sms_consent=form.cleaned_data["sms_consent"],
+                    ip_address=client_ip(request),
+                )
+                return render(
+                    request,
+                    "patients/selfreport/done.html",
+                    {**_base(link), "risk": False, "signed": True},
+                )
         except LinkError as refusal:
             return _refuse(request, str(refusal))
-        except ValidationError as invalid:
-            if hasattr(invalid, "error_dict"):
-                for field, errors in invalid.message_dict.items():
-                    form.add_error(field, errors)
-            else:
-                form.add_error(None, invalid)
-        else:
-            return render(
-                request,
-                "patients/selfreport/done.html",
-                {**_base(link), "risk": False, "signed": True},
-            )
     return render(
         request,
         "patients/selfreport/consent.html",

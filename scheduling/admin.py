@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from scheduling.models import (
     Appointment,
     AppointmentType,
@@ -18,17 +19,15 @@ from scheduling.models import (
 
 
 @admin.register(Room)
-class RoomAdmin(SimpleHistoryAdmin):
+class RoomAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "active", "position")
     list_filter = ("kind", "active")
     list_editable = ("active", "position")
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past appointments keep pointing at the room; deactivate instead
+    # No delete: past appointments keep pointing at the room; deactivate instead.
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(SimpleHistoryAdmin):
+class AppointmentTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -42,9 +41,6 @@ class AppointmentTypeAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("kind", "active")
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(SimpleHistoryAdmin):
@@ -52,19 +48,8 @@ class WorkingHoursAdmin(SimpleHistoryAdmin):
     list_filter = ("weekday", "clinician")
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("starts_at", "patient", "type", "clinician", "room", "status")
     list_filter = ("status", "type", "clinician")
     date_hierarchy = "starts_at"
@@ -72,23 +57,14 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("appointment_id", "channel", "offset_hours", "due_at", "status", "attempts")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Reminder._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(PatientMessage)
-class PatientMessageAdmin(admin.ModelAdmin):
+class PatientMessageAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The self-report outbox (questionnaire, check-in, intake and safety-plan links)."""
 
     list_display = ("patient", "kind", "channel", "due_at", "status", "attempts", "sent_at")
@@ -96,12 +72,3 @@ class PatientMessageAdmin(admin.ModelAdmin):
     search_fields = ("patient__mrn", "patient__legal_last_name")
     list_select_related = ("patient",)
     readonly_fields = [f.name for f in PatientMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

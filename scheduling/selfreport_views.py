@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
 from patients import instruments
 from patients import selectors as patient_selectors
 from patients.models import SafetyPlan
@@ -76,13 +76,10 @@ def questionnaire_send(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     else:
-        try:
+        with service_errors(request):
             services.questionnaire_send(
                 patient=patient, instruments=form.cleaned_data["instruments"], by=request.user
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
             messages.success(request, "The questionnaire link will be sent within a minute.")
     return redirect(f"{_chart(patient.pk)}#self_report")
 
@@ -92,11 +89,8 @@ def questionnaire_send(request: HttpRequest, pk: int) -> HttpResponse:
 def intake_forms_send(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_for_user(user=request.user, pk=pk, clinical=True)
     record_access(request=request, patient_id=patient.pk, what="send intake forms")
-    try:
+    with service_errors(request):
         services.intake_forms_send(patient=patient, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, "The intake forms will be sent within a minute.")
     return redirect(f"{_chart(patient.pk)}#self_report")
 
@@ -118,11 +112,8 @@ def selfreport_switches(request: HttpRequest, pk: int) -> HttpResponse:
 def safety_plan_send(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(SafetyPlan.objects.select_related("patient"), pk=pk)
     record_access(request=request, patient_id=plan.patient_id, what="send safety plan")
-    try:
+    with service_errors(request):
         services.safety_plan_send(plan=plan, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, "The safety plan link will be sent within a minute.")
     return redirect("patients:safety_plan", pk=plan.patient_id)
 

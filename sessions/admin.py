@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from sessions.models import (
     AdverseEvent,
     DosingProtocol,
@@ -17,6 +18,7 @@ from sessions.models import (
     IntegrationFollowUp,
     LedgerEntry,
     Lot,
+    RecordExport,
     SessionAddendum,
     TreatmentCourse,
     VitalReading,
@@ -24,7 +26,7 @@ from sessions.models import (
 
 
 @admin.register(DosingProtocol)
-class DosingProtocolAdmin(SimpleHistoryAdmin):
+class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "route",
@@ -65,23 +67,12 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
             },
         ),
     )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past sessions refer to their protocol
+    # No delete: past sessions refer to their protocol.
 
 
-class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
-    """Clinical rows are written through the audited views; here they are read, never
-    deleted."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyClinicalAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Clinical rows are written through the audited views; here they are read (and each read
+    is in the access log), never changed or deleted."""
 
 
 @admin.register(TreatmentCourse)
@@ -101,19 +92,9 @@ for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """DEA records: viewable, never edited or deleted, not even in bulk."""
-
-    actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class AppendOnlyAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """DEA records: viewable, never edited or deleted, not even in bulk. An administration
+    entry names its session, so opening it is a look at that patient's record."""
 
 
 @admin.register(Lot)
@@ -126,3 +107,13 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
     list_display = ("recorded_at", "lot", "kind", "change_mg", "balance_after_mg", "recorded_by")
     list_filter = ("kind",)
     list_select_related = ("lot", "recorded_by")
+
+
+@admin.register(RecordExport)
+class RecordExportAdmin(ReadOnlyClinicalAdmin):
+    """Copies of records made (who, whose, when, kept until): the clinic admin's account of
+    disclosures. Made and deleted only by the export service and its periodic purge."""
+
+    list_display = ("requested_at", "patient", "format", "status", "requested_by", "expires_at")
+    list_filter = ("format", "status")
+    list_select_related = ("patient", "requested_by")
