@@ -285,6 +285,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    # The self-report outbox (questionnaires, check-ins), claimed the same way.
+    "send-due-patient-messages": {
+        "task": "scheduling.tasks.send_due_patient_messages",
+        "schedule": 60.0,
+    },
+    # Questionnaires on the protocol's schedule (weekly in a course, monthly in maintenance).
+    "plan-scheduled-questionnaires": {
+        "task": "scheduling.tasks.plan_scheduled_questionnaires",
+        "schedule": crontab(hour=7, minute=5),
+    },
     # Record exports (sessions.records): files older than RECORD_EXPORT_DAYS are deleted.
     "purge-record-exports": {
         "task": "sessions.tasks.purge_record_exports",
@@ -308,6 +318,30 @@ SMS_FILE_PATH = Path(env("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+
+# --- Patient self-report (patients.selfreport; sent by scheduling) --------------------------
+# How long a questionnaire or check-in link works.
+SELF_REPORT_LINK_HOURS = env.int("SELF_REPORT_LINK_HOURS", default=72)
+# A patient-reported PHQ-9 or C-SSRS counts for a dose completed this many hours before it (or
+# on the dose's clinic-local day).
+SELF_REPORT_CHECKLIST_HOURS = env.int("SELF_REPORT_CHECKLIST_HOURS", default=24)
+# Shown at once on the patient's page after a risky answer, and at the foot of every page.
+SELF_REPORT_CRISIS_TEXT = env(
+    "SELF_REPORT_CRISIS_TEXT",
+    default="If you are thinking about harming yourself, call or text 988 (Suicide & Crisis "
+    "Lifeline, US) now, any time of day, or call 911 in an emergency.",
+)
+# The next-day check-in goes out at this clinic-local time the morning after a dose; a patient
+# who has not answered by the second time is put on the front desk's call list.
+SELF_REPORT_CHECKIN_AT = env("SELF_REPORT_CHECKIN_AT", default="09:00")
+SELF_REPORT_CHECKIN_CALL_AT = env("SELF_REPORT_CHECKIN_CALL_AT", default="12:00")
+# The intake forms go out this many hours before an intake visit.
+SELF_REPORT_INTAKE_HOURS = env.int("SELF_REPORT_INTAKE_HOURS", default=72)
+# Questionnaires on a schedule by the patient's stage: status -> (measures, every N days).
+SELF_REPORT_SCHEDULE = {
+    "in_treatment": (("phq9",), 7),  # weekly during a course
+    "maintenance": (("phq9",), 30),  # monthly in maintenance
+}
 
 # --- Logging: no request bodies, no query strings, no PHI -----------------------------------
 LOGGING = {

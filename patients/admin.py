@@ -201,3 +201,7 @@ class ConsentAdmin(ReadOnlyAdmin):
     list_filter = ("document", "sms_consent", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("patient__mrn", "patient__legal_last_name", "typed_name")
     list_select_related = ("patient", "document", "witness")
+
+
+# The self-report records register in their own module (imported last: it builds on the above).
+from patients import admin_selfreport  # noqa: E402, F401

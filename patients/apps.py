@@ -11,7 +11,7 @@ class PatientsConfig(AppConfig):
         from kap_clinic import roles
         from kap_clinic.home import PANELS, Panel
         from patients import sections
-        from patients.home import eligibility_panel, risk_flags_panel
+        from patients.home import checkins_panel, eligibility_panel, risk_flags_panel
 
         sections.register()
         for panel in (
@@ -20,6 +20,12 @@ class PatientsConfig(AppConfig):
                 roles=roles.CLINICAL,
                 context=risk_flags_panel,
                 order=10,
+            ),
+            Panel(
+                template="patients/snippets/home_checkins.html",
+                roles=roles.CLINICAL,
+                context=checkins_panel,
+                order=12,
             ),
             Panel(
                 template="patients/snippets/home_eligibility.html",

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from patients import selectors
 from patients.models import EligibilityDecision
+from patients.selfreport import selectors as selfreport_selectors
 
 
 def risk_flags_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -29,3 +30,11 @@ def eligibility_panel(request: HttpRequest) -> dict[str, Any]:
         "rows": [(p, labels.get(p.last_decision, "")) for p in waiting[:HOME_ELIGIBILITY]],
         "more": len(waiting) > HOME_ELIGIBILITY,
     }
+
+
+def checkins_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """Concerning next-day check-ins not yet reviewed (self-harm, distress, "please call me")."""
+    checkins = list(selfreport_selectors.open_checkins_for_clinician(request.user)[:50])
+    if not checkins:
+        return None
+    return {"checkins": checkins}

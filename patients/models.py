@@ -17,6 +17,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from patients import contraindications, instruments
+from patients.selfreport.models import (  # noqa: F401 - models of this app, re-exported
+    CheckIn,
+    SafetyPlan,
+    SelfReportLink,
+    SelfReportPreference,
+)
 
 MRN_PREFIX = "KAP-"
 
@@ -163,6 +169,10 @@ class Intake(models.Model):
         "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     notes = models.TextField("clinician's summary", blank=True)
+    # Filled in by the patient by link (patients.selfreport); contact corrections wait for staff.
+    patient_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    patient_reported_fields = models.JSONField(default=list, blank=True, editable=False)
+    patient_contact_corrections = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -293,9 +303,12 @@ class MeasureResult(models.Model):
     severity = models.CharField(max_length=30, blank=True)
     flags = models.JSONField(default=list, blank=True)
     taken_at = models.DateTimeField(default=timezone.now)
+    # Empty only for a result the patient entered through a self-report link.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the patient answered it on their own device (patients.selfreport).
+    patient_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where it was taken: "intake", "preparation", "dosing session", "follow-up"...
     context = models.CharField(max_length=60, blank=True)
     intake = models.ForeignKey(
@@ -308,6 +321,13 @@ class MeasureResult(models.Model):
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [models.Index(fields=["patient", "code", "-taken_at"], name="measure_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entered_by__isnull=False)
+                | models.Q(patient_reported_at__isnull=False),
+                name="measure_entered_by_staff_or_patient",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} for {self.patient} on {self.taken_at:%Y-%m-%d}"
@@ -315,6 +335,16 @@ class MeasureResult(models.Model):
     @property
     def instrument(self) -> instruments.Instrument:
         return instruments.INSTRUMENTS[self.code]
+
+    @property
+    def is_patient_reported(self) -> bool:
+        return self.patient_reported_at is not None
+
+    @property
+    def entered_by_label(self) -> str:
+        if self.entered_by is None:
+            return "Patient (self-report)"
+        return self.entered_by.get_full_name() or self.entered_by.username
 
     @property
     def has_suicide_risk(self) -> bool:
@@ -447,9 +477,15 @@ class Consent(models.Model):
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
     typed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField(default=timezone.now)
+    # Empty when signed remotely by link: current once a clinician countersigns.
     witness = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    signed_remotely = models.BooleanField(default=False, editable=False)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     sms_consent = models.BooleanField("agreed to SMS", default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -466,7 +502,11 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=models.Q(revoked_at__isnull=True) | models.Q(revoked_by__isnull=False),
                 name="consent_revocation_has_author",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(witness__isnull=False) | models.Q(signed_remotely=True),
+                name="consent_witnessed_or_remote",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -94,8 +94,10 @@ def _chart_series(row: selectors.OutcomeRow) -> dict[str, Any]:
                 "x": _ms(m.taken_at),
                 "y": m.total,
                 "baseline": m is row.baseline,
+                "patient": m.is_patient_reported,
                 "label": f"{_day(m.taken_at)}: {m.result_label}"
-                + (" (baseline)" if m is row.baseline else ""),
+                + (" (baseline)" if m is row.baseline else "")
+                + (" (patient-reported)" if m.is_patient_reported else ""),
             }
             for m in row.results
         ],

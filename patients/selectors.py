@@ -27,6 +27,7 @@ from patients.models import (
     Patient,
     RiskFlag,
 )
+from patients.selfreport.selectors import screen_for_dose, screen_label  # noqa: F401 - re-exported
 
 # --- access ----------------------------------------------------------------------------------
 
@@ -244,6 +245,8 @@ def consent_current(patient: Patient) -> Consent | None:
         return None
     return (
         Consent.objects.filter(patient_id=patient.pk, document=document, revoked_at__isnull=True)
+        # A remote signature by link counts once a clinician has countersigned it.
+        .filter(Q(witness__isnull=False) | Q(countersigned_at__isnull=False))
         .select_related("document", "witness")
         .order_by("-signed_at", "-id")
         .first()
@@ -373,6 +376,11 @@ class OutcomeRow:
     # When only the latest OUTCOME_POINTS results are in ``results`` (besides the baseline):
     # the first of them. None when ``results`` holds them all.
     window_start: datetime | None = None
+
+    @property
+    def patient_reported(self) -> int:
+        """How many of the results the patient reported by link (marked on the chart)."""
+        return sum(1 for m in self.results if m.patient_reported_at is not None)
 
 
 def outcomes_for_chart(patient: Patient) -> list[OutcomeRow]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import safety_plan_views, selfreport_views, views
 
 app_name = "patients"
 
@@ -25,4 +25,23 @@ urlpatterns = [
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("flags/<int:pk>/acknowledge/", views.risk_flag_acknowledge, name="flag_acknowledge"),
     path("consents/<int:pk>/", views.consent_detail, name="consent_detail"),
+    path("<int:pk>/safety-plan/", safety_plan_views.safety_plan, name="safety_plan"),
+    path("safety-plans/<int:pk>/", safety_plan_views.safety_plan_print, name="safety_plan_print"),
+    path(
+        "safety-plans/<int:pk>/sign/", safety_plan_views.safety_plan_sign, name="safety_plan_sign"
+    ),
+    path(
+        "consents/<int:pk>/countersign/",
+        safety_plan_views.consent_countersign,
+        name="consent_countersign",
+    ),
+    path("checkins/<int:pk>/review/", safety_plan_views.checkin_review, name="checkin_review"),
+    # The patient's signed self-report links: no login (the signature and single use are the
+    # check). The access test treats every pattern under "patients/r/" as public.
+    path("r/<str:token>/", selfreport_views.selfreport_start, name="selfreport_start"),
+    path(
+        "r/<str:token>/<slug:code>/<slug:key>/",
+        selfreport_views.selfreport_item,
+        name="selfreport_item",
+    ),
 ]

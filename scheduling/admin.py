@@ -15,6 +15,7 @@ from scheduling.models import (
     GroupMeeting,
     GroupType,
     GroupWaitlistEntry,
+    PatientMessage,
     Reminder,
     Room,
     WorkingHours,
@@ -39,6 +40,7 @@ class AppointmentTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "provided_by",
         "colour",
         "reminder_offsets",
+        "questionnaires",
         "active",
     )
     list_filter = ("kind", "active")
@@ -99,3 +101,14 @@ class GroupWaitlistEntryAdmin(ReadOnlyScheduleAdmin):
     list_display = ("meeting", "patient", "status", "joined_at")
     list_filter = ("status",)
     list_select_related = ("meeting__group_type__appointment_type", "patient")
+
+
+@admin.register(PatientMessage)
+class PatientMessageAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The self-report outbox (questionnaire, check-in, intake and safety-plan links)."""
+
+    list_display = ("patient", "kind", "channel", "due_at", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind", "channel")
+    search_fields = ("patient__mrn", "patient__legal_last_name")
+    list_select_related = ("patient",)
+    readonly_fields = [f.name for f in PatientMessage._meta.fields]

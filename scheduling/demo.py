@@ -21,7 +21,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients.models import Patient
 from patients.services import patient_create
-from scheduling import services
+from scheduling import demo_selfreport, services
 from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
 
 ROOMS = (
@@ -133,6 +133,7 @@ PATIENTS = (
 
 def seed(*, staff: dict[str, User], now: datetime) -> None:
     types = seed_configuration(staff)
+    demo_selfreport.seed(staff=staff, now=now)
     with transaction.atomic():
         patients = _patients(staff["frontdesk"])
     # The soon appointment first, so the week's plan cannot have taken its clinician and room.
@@ -146,6 +147,7 @@ def seed_configuration(staff: dict[str, User]) -> dict[str, AppointmentType]:
     them."""
     _rooms()
     types = _types()
+    demo_selfreport.configure_types()
     _working_hours(staff)
     return types
 

@@ -16,6 +16,8 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kap_clinic import roles
+from patients.selfreport.questions import SELF_REPORT_CODES
+from scheduling.outreach_models import PatientMessage  # noqa: F401 - re-exported
 
 # Words a reminder must never carry (DESIGN.md "Reminders": no drug name, no diagnosis, no
 # score). Preparation instructions are written by the clinic in the admin and end up in e-mail
@@ -52,6 +54,28 @@ def forbidden_words_in(text: str) -> list[str]:
         if re.search(pattern, lowered):
             found.append(word)
     return found
+
+
+def parse_questionnaires(value: str) -> list[str]:
+    """ "phq9, cssrs" → ["phq9", "cssrs"], in the order given, no duplicates."""
+    codes: list[str] = []
+    for part in value.replace(";", ",").split(","):
+        code = part.strip().lower().replace("-", "")
+        if not code:
+            continue
+        if code not in SELF_REPORT_CODES:
+            known = ", ".join(SELF_REPORT_CODES)
+            raise ValueError(f"“{part.strip()}” is not a self-report measure; use {known}.")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def validate_questionnaires(value: str) -> None:
+    try:
+        parse_questionnaires(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
 
 
 def validate_offsets(value: str) -> None:
@@ -139,6 +163,15 @@ class AppointmentType(models.Model):
         blank=True,
         help_text="Sent to the patient in reminders. No drug names, diagnoses or scores.",
     )
+    questionnaires = models.CharField(
+        max_length=60,
+        blank=True,
+        validators=[validate_questionnaires],
+        help_text="Measures the patient answers by link before the visit, e.g. “phq9, cssrs”.",
+    )
+    questionnaire_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Hours before the start when the questionnaire link goes out."
+    )
     active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -183,6 +216,10 @@ class AppointmentType(models.Model):
     @property
     def is_dosing(self) -> bool:
         return self.kind == self.Kind.DOSING
+
+    @property
+    def questionnaire_codes(self) -> list[str]:
+        return parse_questionnaires(self.questionnaires)
 
     @property
     def text_colour(self) -> str:

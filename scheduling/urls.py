@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import group_views, views
+from scheduling import group_views, selfreport_views, views
 
 app_name = "scheduling"
 
@@ -47,6 +47,23 @@ urlpatterns = [
     ),
     path("reminders/", views.reminders, name="reminders"),
     path("reminders/<int:pk>/retry/", views.reminder_retry, name="reminder_retry"),
+    path(
+        "patients/<int:pk>/questionnaire/",
+        selfreport_views.questionnaire_send,
+        name="questionnaire_send",
+    ),
+    path(
+        "patients/<int:pk>/intake-forms/",
+        selfreport_views.intake_forms_send,
+        name="intake_forms_send",
+    ),
+    path(
+        "patients/<int:pk>/self-report/",
+        selfreport_views.selfreport_switches,
+        name="selfreport_switches",
+    ),
+    path("safety-plans/<int:pk>/send/", selfreport_views.safety_plan_send, name="safety_plan_send"),
+    path("call-list/", selfreport_views.call_list, name="call_list"),
     # The patient's signed reminder links: no login (the signature is the check). The access
     # test treats every pattern under "r/" as public.
     path("r/<str:token>/", views.link_manage, name="link_manage"),

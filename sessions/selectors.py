@@ -23,7 +23,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients import contraindications, instruments
 from patients import selectors as patient_selectors
-from patients.models import EligibilityDecision, MeasureResult, Patient
+from patients.models import EligibilityDecision, Patient
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Appointment, AppointmentType
 from sessions import vitals as vital_rules
@@ -116,21 +116,16 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     if session.checklist_at_dose:
         return [ChecklistItem(**item) for item in session.checklist_at_dose]
     patient = session.course.patient
-    # "Today" is the session's day in the clinic's zone.
-    day_start = timezone.localtime(session.scheduled_for).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    day = (day_start, day_start + timedelta(days=1))
-    phq9 = _measure_on(patient, instruments.PHQ9, day)
-    cssrs = _measure_on(patient, instruments.CSSRS, day)
+    # Screens count on the session's clinic-local day, and a patient-reported one within
+    # SELF_REPORT_CHECKLIST_HOURS before it; the detail says which result was used.
+    phq9 = patient_selectors.screen_for_dose(patient, instruments.PHQ9, session.scheduled_for)
+    cssrs = patient_selectors.screen_for_dose(patient, instruments.CSSRS, session.scheduled_for)
     pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
     cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
     if cssrs is None:
         cssrs_detail = "Not done today"
-    elif cssrs.severity == instruments.CSSRS_NONE:
-        cssrs_detail = "Today: no risk identified"
     else:
-        cssrs_detail = f"Today: {cssrs.severity} risk"
+        cssrs_detail = patient_selectors.screen_label(cssrs, session.scheduled_for)
     pregnancy = session.pregnancy_test
     # What the patient confirmed through the reminder links of the booked visit.
     from_patient = (
@@ -160,7 +155,9 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
             "phq9",
             "Today's PHQ-9 done",
             phq9 is not None,
-            f"Today: {phq9.result_label}" if phq9 else "Not done today",
+            patient_selectors.screen_label(phq9, session.scheduled_for)
+            if phq9
+            else "Not done today",
             automatic=True,
         ),
         ChecklistItem(
@@ -269,15 +266,6 @@ def _intake_findings(patient: Patient) -> list[str]:
             line += f"; overridden at eligibility by {by}: {override.override_reason}"
         lines.append(line)
     return lines
-
-
-def _measure_on(patient, code: str, day: tuple[datetime, datetime]) -> MeasureResult | None:
-    return (
-        MeasureResult.objects.filter(patient=patient, code=code, taken_at__gte=day[0])
-        .filter(taken_at__lt=day[1])
-        .order_by("-taken_at", "-id")
-        .first()
-    )
 
 
 def _by_patient(at: datetime | None) -> str:

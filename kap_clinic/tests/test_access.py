@@ -14,8 +14,9 @@ PUBLIC_URL_NAMES = {
     "login",
     "admin:login",
 }
-# Signed reminder links (scheduling), checked by their signature instead of a login.
-PUBLIC_PREFIXES = ("schedule/r/",)
+# Signed reminder links (scheduling) and self-report links (patients), checked by their
+# signature instead of a login.
+PUBLIC_PREFIXES = ("schedule/r/", "patients/r/")
 
 
 def example_path(pattern: str) -> str:

@@ -17,6 +17,7 @@ from conftest import client_for, make_user
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import all_patterns
 from patients import services as patient_services
+from patients.models import SelfReportPreference
 from patients.tests.factories import PatientFactory, make_measure
 from scheduling import services as scheduling_services
 from scheduling.tests.factories import AppointmentFactory
@@ -140,6 +141,12 @@ def everything(django_db_setup, django_db_blocker):
             note=note, text="Later", patient=member, by=clinician
         )
         GroupIntegrationCredit.objects.create(follow_up=follow_up, note=note)
+        # Self-report: a check-in by link, a safety plan, the switches, an outbox message.
+        link = patient_services.selfreport_link_create(patient=patient, purpose="checkin")
+        patient_services.checkin_submit(link=link, answers={"wellbeing": 7})
+        patient_services.safety_plan_save(patient=patient, by=clinician, warning_signs="Signs")
+        SelfReportPreference.objects.create(patient=patient)
+        scheduling_services.questionnaire_send(patient=patient, instruments=["phq9"], by=clinician)
         yield users
         transaction.set_rollback(True)
 

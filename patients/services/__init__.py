@@ -4,7 +4,9 @@
 - ``measures``: validated measures (scored by ``instruments.score`` only) and risk flags;
 - ``intake``: the intake assessment and its contraindication screen;
 - ``eligibility``: the provider's signed decision;
-- ``consent``: informed consent, signed and revoked.
+- ``consent``: informed consent, signed and revoked;
+- ``selfreport``: the patient's answers through signed links (questionnaires, check-ins);
+- ``safety_plan``: the versioned, signed safety plan.
 
 Views, admin actions, other apps and the demo seeder call these functions, so each rule lives once.
 Refusals raise ``django.core.exceptions.ValidationError`` with a message for the user (forms show
@@ -46,4 +48,20 @@ from patients.services.registry import (  # noqa: F401
     patient_unarchive,
     patient_update,
     sms_consent_withdraw,
+)
+from patients.services.safety_plan import (  # noqa: F401
+    SAFETY_PLAN_FIELDS,
+    safety_plan_save,
+    safety_plan_sign,
+)
+from patients.services.selfreport import (  # noqa: F401
+    checkin_review,
+    checkin_submit,
+    selfreport_answer,
+    selfreport_link_create,
+)
+from patients.services.selfreport_intake import (  # noqa: F401
+    consent_countersign,
+    consent_sign_by_link,
+    intake_submit_by_link,
 )

@@ -29,17 +29,23 @@ def measure_record(
     patient: Patient,
     code: str,
     answers: Any,
-    by: User,
+    by: User | None,
     taken_at: datetime | None = None,
     context: str = "",
     intake: Intake | None = None,
+    patient_reported_at: datetime | None = None,
 ) -> MeasureResult:
     """Score and store one completed measure. The score comes from ``instruments.score`` only;
     its ValueError (wrong answers) propagates so the form can show it, and nothing is saved.
 
     A suicide-risk result raises a ``RiskFlag`` for the chart banner and the primary
     clinician's home page.
+
+    ``by`` is None only for a result the patient answered themselves (``patient_reported_at``
+    says when; ``patients.services.selfreport``).
     """
+    if by is None and patient_reported_at is None:
+        raise ValidationError("A measure is entered by a staff member or reported by the patient.")
     result = instruments.score(code, answers)
     if intake is not None:
         # Lock the intake so a signature in another request cannot slip in between the check
@@ -57,6 +63,7 @@ def measure_record(
         flags=sorted(result.flags),
         taken_at=taken_at or timezone.now(),
         entered_by=by,
+        patient_reported_at=patient_reported_at,
         context=context or ("intake" if intake else ""),
         intake=intake,
     )

@@ -10,9 +10,10 @@ import itertools
 from typing import Any
 
 from kap_clinic import roles
-from kap_clinic.tests.role_matrix import Case, Ctx
+from kap_clinic.tests.role_matrix import EVERYONE, Case, Ctx
 from patients import contraindications, services
 from patients.models import RiskFlag
+from patients.selfreport import tokens
 from patients.tests.factories import (
     PatientFactory,
     make_consent_document,
@@ -118,6 +119,46 @@ def consent_body(ctx: Ctx) -> dict[str, Any]:
 
 CLINICAL = roles.CLINICAL
 
+
+def questionnaire_token(ctx: Ctx) -> dict[str, Any]:
+    link = services.selfreport_link_create(
+        patient=PatientFactory(), purpose="questionnaire", instruments=["phq9"]
+    )
+    return {"token": tokens.make_token(link)}
+
+
+def questionnaire_item(ctx: Ctx) -> dict[str, Any]:
+    return {**questionnaire_token(ctx), "code": "phq9", "key": "0"}
+
+
+def safety_plan(ctx: Ctx) -> dict[str, Any]:
+    plan = services.safety_plan_save(
+        patient=PatientFactory(), by=_clinician(ctx), warning_signs="Not sleeping"
+    )
+    return {"pk": plan.pk}
+
+
+def remote_consent(ctx: Ctx) -> dict[str, Any]:
+    from patients.models import ConsentDocument
+
+    if not ConsentDocument.objects.filter(published_at__isnull=False).exists():
+        make_consent_document(version=f"r{next(_versions)}")
+    patient = PatientFactory()
+    link = services.selfreport_link_create(patient=patient, purpose="intake", by=_clinician(ctx))
+    link.recorded = {"intake": 0}
+    link.save()
+    consent = services.consent_sign_by_link(
+        link=link, typed_name=patient.legal_name, sms_consent=False
+    )
+    return {"pk": consent.pk}
+
+
+def checkin(ctx: Ctx) -> dict[str, Any]:
+    link = services.selfreport_link_create(patient=PatientFactory(), purpose="checkin")
+    found = services.checkin_submit(link=link, answers={"wellbeing": 2, "please_call": True})
+    return {"pk": found.pk}
+
+
 MATRIX = {
     "patients:list": Case(allowed=roles.FRONT_OFFICE, query={"q": "ada"}),
     "patients:create": [
@@ -203,4 +244,37 @@ MATRIX = {
         ),
     ],
     "patients:sms_withdraw": Case(method="post", allowed=CLINICAL, kwargs=patient, clinical=True),
+    # The patient's signed self-report links: anyone holding a valid token (no login).
+    "patients:selfreport_start": Case(allowed=EVERYONE, kwargs=questionnaire_token),
+    "patients:selfreport_item": [
+        Case(allowed=EVERYONE, kwargs=questionnaire_item),
+        Case(method="post", allowed=EVERYONE, kwargs=questionnaire_item, data={"value": "1"}),
+    ],
+    "patients:safety_plan": [
+        Case(allowed=CLINICAL, kwargs=patient, clinical=True),
+        Case(
+            method="post",
+            allowed=CLINICAL,
+            kwargs=patient,
+            data={"warning_signs": "Not sleeping"},
+            clinical=True,
+        ),
+    ],
+    "patients:safety_plan_print": Case(allowed=CLINICAL, kwargs=safety_plan, clinical=True),
+    "patients:safety_plan_sign": Case(
+        method="post", allowed=CLINICAL, kwargs=safety_plan, clinical=True
+    ),
+    "patients:consent_countersign": Case(
+        method="post", allowed=CLINICAL, kwargs=remote_consent, clinical=True
+    ),
+    "patients:checkin_review": [
+        Case(allowed=CLINICAL, kwargs=checkin, clinical=True),
+        Case(
+            method="post",
+            allowed=CLINICAL,
+            kwargs=checkin,
+            data={"note": "Called, feeling better"},
+            clinical=True,
+        ),
+    ],
 }

@@ -7,6 +7,7 @@ from django.urls import reverse
 from conftest import client_for, make_user
 from patients import services
 from patients.models import (
+    CheckIn,
     Consent,
     ConsentDocument,
     ContraindicationAnswer,
@@ -16,6 +17,9 @@ from patients.models import (
     MeasureResult,
     Patient,
     RiskFlag,
+    SafetyPlan,
+    SelfReportLink,
+    SelfReportPreference,
 )
 from patients.tests.factories import PatientFactory, make_consent_document, make_intake
 
@@ -31,6 +35,10 @@ MODELS = (
     EligibilityDecision,
     ConsentDocument,
     Consent,
+    SelfReportLink,
+    SelfReportPreference,
+    CheckIn,
+    SafetyPlan,
 )
 
 

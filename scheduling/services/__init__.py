@@ -4,7 +4,8 @@
 - ``booking``: book, reschedule, cancel, check in, complete, no-show, the patient's link answers;
 - ``series``: a course's visits booked all or nothing;
 - ``groups``: group meetings and series, enrolment within capacity, waiting list, attendance;
-- ``reminders``: the outbox — plan, re-plan, claim exactly once, send, retry.
+- ``reminders``: the outbox — plan, re-plan, claim exactly once, send, retry;
+- ``selfreport``: the self-report outbox — questionnaire and check-in links, sent exactly once.
 
 Reads of free time are in ``scheduling.availability``. Every booking-shaped write locks the rows
 it could collide on (patient, clinician, room, in that order) inside one transaction, then checks
@@ -64,6 +65,18 @@ from scheduling.services.reminders import (  # noqa: F401
     reminders_claim_due,
     reminders_plan,
     reminders_replan_for_patient,
+)
+from scheduling.services.selfreport import (  # noqa: F401
+    checkin_due_at,
+    intake_forms_send,
+    patient_message_send,
+    patient_messages_claim_due,
+    patient_messages_plan,
+    patient_messages_replan_for_patient,
+    plan_scheduled_questionnaires,
+    questionnaire_send,
+    safety_plan_send,
+    selfreport_preference_update,
 )
 from scheduling.services.series import (  # noqa: F401
     SeriesItem,

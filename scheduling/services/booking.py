@@ -21,6 +21,7 @@ from scheduling.services.checks import (
     check_provider_role,
 )
 from scheduling.services.reminders import _cancel_unsent, reminders_plan
+from scheduling.services.selfreport import patient_messages_plan
 
 # --- booking ---------------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ def appointment_book(
     if type.kind == AppointmentType.Kind.CONSULTATION and patient.status == Patient.Status.INQUIRY:
         patient_set_status(patient=patient, status=Patient.Status.CONSULTATION_SCHEDULED, by=by)
     reminders_plan(appointment=appointment, now=now)
+    patient_messages_plan(appointment=appointment, now=now)
     return appointment
 
 
@@ -165,6 +167,7 @@ def appointment_reschedule(
     locked._change_reason = f"rescheduled by {by}"
     _save_guarded(locked)
     reminders_plan(appointment=locked, now=now)
+    patient_messages_plan(appointment=locked, now=now)
     # The treatment record builds on the schedule: sessions registers here (kap_clinic.hooks).
     hooks.appointment_rescheduled(appointment=locked, by=by)
     return locked

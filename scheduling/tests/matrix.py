@@ -12,6 +12,7 @@ from typing import Any
 
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import EVERYONE, Case, Ctx
+from patients import services as patient_services
 from patients.tests.factories import PatientFactory, UserFactory
 from scheduling import links, services
 from scheduling.models import Appointment, AppointmentType, Room
@@ -41,6 +42,18 @@ def dosing_token(purpose: str):
         return {"token": links.make_token(AppointmentFactory(type=dosing), purpose)}
 
     return kwargs
+
+
+def appointment_patient(ctx: Ctx) -> dict[str, Any]:
+    return {"pk": PatientFactory().pk}
+
+
+def signed_safety_plan(ctx: Ctx) -> dict[str, Any]:
+    clinician = ctx.personas["clinician"]
+    plan = patient_services.safety_plan_save(
+        patient=PatientFactory(), by=clinician, warning_signs="Not sleeping"
+    )
+    return {"pk": patient_services.safety_plan_sign(plan=plan, by=clinician).pk}
 
 
 def reminder(ctx: Ctx) -> dict[str, Any]:
@@ -212,4 +225,26 @@ MATRIX = {
     "scheduling:group_waitlist_withdraw": Case(
         method="post", allowed=FRONT_OFFICE, kwargs=waitlist_entry
     ),
+    # Self-report: what is sent to a patient, and when, is clinical.
+    "scheduling:questionnaire_send": Case(
+        method="post",
+        allowed=roles.CLINICAL,
+        kwargs=appointment_patient,
+        data={"instruments": ["phq9"]},
+        clinical=True,
+    ),
+    "scheduling:intake_forms_send": Case(
+        method="post", allowed=roles.CLINICAL, kwargs=appointment_patient, clinical=True
+    ),
+    "scheduling:selfreport_switches": Case(
+        method="post",
+        allowed=roles.CLINICAL,
+        kwargs=appointment_patient,
+        data={"before_visits": "on"},
+        clinical=True,
+    ),
+    "scheduling:safety_plan_send": Case(
+        method="post", allowed=roles.CLINICAL, kwargs=signed_safety_plan, clinical=True
+    ),
+    "scheduling:call_list": Case(allowed=FRONT_OFFICE),
 }

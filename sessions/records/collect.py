@@ -100,7 +100,7 @@ def eligibility(patient: Patient) -> list[EligibilityDecision]:
 def consents(patient: Patient) -> list[Consent]:
     return list(
         Consent.objects.filter(patient_id=patient.pk)
-        .select_related("document", "witness", "revoked_by")
+        .select_related("document", "witness", "countersigned_by", "revoked_by")
         .order_by("signed_at", "id")
     )
 

@@ -336,7 +336,7 @@ def measure_resources(measures: list[Any], ctx: FhirContext) -> Iterator[dict[st
             "status": "completed",
             "subject": ctx.subject,
             "authored": when(measure.taken_at),
-            "author": ctx.who(measure.entered_by),
+            "author": ctx.who(measure.entered_by) or ctx.subject,
             "item": items,
         }
         codings = [coding(local("CodeSystem/measures"), measure.code, name)]
@@ -360,7 +360,7 @@ def measure_resources(measures: list[Any], ctx: FhirContext) -> Iterator[dict[st
             "code": concept(*codings, text=f"{name} total"),
             "subject": ctx.subject,
             "effectiveDateTime": when(measure.taken_at),
-            "performer": [ctx.who(measure.entered_by)],
+            "performer": [ctx.who(measure.entered_by) or ctx.subject],
             **value,
             "interpretation": [concept(text=measure.severity)]
             if measure.severity and measure.total is not None
@@ -445,7 +445,18 @@ def consent_resources(consents: list[Any], ctx: FhirContext) -> Iterator[dict[st
             "policy": [{"uri": local(f"consent/{document_.version}")}],
             "extension": [
                 extension("typed-name", valueString=consent.typed_name),
-                extension("witness", valueReference=ctx.who(consent.witness)),
+                extension("witness", valueReference=ctx.who(consent.witness))
+                if consent.witness_id
+                else None,
+                extension("signed-remotely", valueBoolean=True)
+                if consent.signed_remotely
+                else None,
+                extension("countersigned-by", valueReference=ctx.who(consent.countersigned_by))
+                if consent.countersigned_by_id
+                else None,
+                extension("countersigned-at", valueDateTime=when(consent.countersigned_at))
+                if consent.countersigned_at
+                else None,
                 extension("sms-consent", valueBoolean=consent.sms_consent),
                 extension("revoked-at", valueDateTime=when(consent.revoked_at))
                 if consent.revoked_at

@@ -6,7 +6,7 @@ part are what the coverage test holds against every model that belongs to a pati
 
 from __future__ import annotations
 
-from sessions.records import collect, fhir_chart, fhir_treatment, groups_part
+from sessions.records import collect, fhir_chart, fhir_treatment, groups_part, selfreport
 from sessions.records.registry import Part, register_part
 
 TEMPLATES = "sessions/records/parts"
@@ -56,6 +56,15 @@ PARTS = (
         template=f"{TEMPLATES}/consents.html",
         fhir=fhir_chart.consent_resources,
         order=50,
+    ),
+    Part(
+        key="self_report",
+        title="Self-report: next-day check-ins and safety plan",
+        models=("patients.CheckIn", "patients.SafetyPlan"),
+        collect=selfreport.collect,
+        template=f"{TEMPLATES}/self_report.html",
+        fhir=selfreport.fhir,
+        order=55,
     ),
     Part(
         key="treatment",

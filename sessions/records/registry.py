@@ -39,6 +39,11 @@ NOT_RECORD: dict[str, str] = {
     # The account of this very disclosure: which copies were made, by whom, when; the access log
     # (in the record) already lists each export. The files themselves are the record.
     "clinic_sessions.RecordExport": "a copy of the record, not part of it",
+    # Self-report (patients.selfreport): what the patient answers by link is in the record (the
+    # measures, check-ins and safety plans); the means of asking are not.
+    "patients.SelfReportLink": "a signed link token with the answers in progress, not a record",
+    "patients.SelfReportPreference": "switches for what the schedule sends, not clinical content",
+    "scheduling.PatientMessage": "the outbox row that delivered a self-report link (delivery only)",
 }
 
 

@@ -65,3 +65,8 @@
   document.body.addEventListener("htmx:afterRequest", arm);
   arm();
 })();
+
+// Print buttons (the safety plan): no inline handlers under the content security policy.
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

@@ -78,8 +78,11 @@
           data: series.points,
           borderColor: LINE,
           backgroundColor: LINE,
-          pointRadius: series.points.map(function (p) { return p.baseline ? 6 : 3; }),
-          pointStyle: series.points.map(function (p) { return p.baseline ? "rectRot" : "circle"; }),
+          pointRadius: series.points.map(function (p) { return p.baseline || p.patient ? 6 : 3; }),
+          // Baseline a diamond; a result the patient reported by link a triangle (issue 14).
+          pointStyle: series.points.map(function (p) {
+            return p.baseline ? "rectRot" : p.patient ? "triangle" : "circle";
+          }),
           tension: 0
         }]
       },
