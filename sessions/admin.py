@@ -12,11 +12,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sessions.models import (
     AdverseEvent,
+    Destruction,
+    Discrepancy,
     DosingProtocol,
     DosingSession,
     IntegrationFollowUp,
+    Inventory,
+    InventoryLine,
     LedgerEntry,
     Lot,
+    Registrant,
     SessionAddendum,
     TreatmentCourse,
     VitalReading,
@@ -116,9 +121,32 @@ class AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Registrant)
+class RegistrantAdmin(SimpleHistoryAdmin):
+    """The clinic's DEA registrations: the clinic admin keeps the number, address, schedules and
+    expiry current (renewals); a registrant with lots is never deleted."""
+
+    list_display = ("name", "dea_number", "schedules", "expires_on")
+    actions = None
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Lot)
 class LotAdmin(AppendOnlyAdmin):
-    list_display = ("lot_number", "product", "concentration_mg_per_ml", "vial_count", "expires_on")
+    list_display = (
+        "lot_number",
+        "registrant",
+        "ndc",
+        "product",
+        "concentration_mg_per_ml",
+        "vial_count",
+        "expires_on",
+        "supplier",
+        "invoice_number",
+    )
+    list_filter = ("registrant",)
 
 
 @admin.register(LedgerEntry)
@@ -126,3 +154,45 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
     list_display = ("recorded_at", "lot", "kind", "change_mg", "balance_after_mg", "recorded_by")
     list_filter = ("kind",)
     list_select_related = ("lot", "recorded_by")
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(AppendOnlyAdmin):
+    list_display = (
+        "discovered_at",
+        "lot",
+        "difference_mg",
+        "theft_or_loss",
+        "notice_due_on",
+        "notice_sent_on",
+        "form_106_due_on",
+        "form_106_filed_on",
+        "resolved_at",
+    )
+    list_filter = ("theft_or_loss",)
+    list_select_related = ("lot",)
+
+
+class InventoryLineInline(admin.TabularInline):
+    model = InventoryLine
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Inventory)
+class InventoryAdmin(AppendOnlyAdmin):
+    list_display = ("taken_on", "kind", "as_of", "registrant", "signed_by")
+    list_filter = ("kind", "registrant")
+    inlines = [InventoryLineInline]
+
+
+@admin.register(Destruction)
+class DestructionAdmin(AppendOnlyAdmin):
+    list_display = ("entry", "method", "second_witness")
+    list_select_related = ("entry__lot", "second_witness")

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from sessions import dea
+from sessions.models.registrant import Registrant
 from sessions.models.treatment import MG
 
 # --- controlled-substance ledger ------------------------------------------------------------
@@ -27,9 +29,14 @@ class AppendOnlyQuerySet(models.QuerySet):
 class Lot(models.Model):
     """One received lot of ketamine. Immutable once received: changes are ledger entries."""
 
+    registrant = models.ForeignKey(Registrant, on_delete=models.PROTECT, related_name="lots")
     lot_number = models.CharField(max_length=60, unique=True)
+    # Receipt record, 21 CFR 1304.22(c): what, how much, from whom (and their registration), when.
+    ndc = models.CharField("NDC", max_length=13, blank=True)
     product = models.CharField(max_length=120, default="Ketamine hydrochloride injection")
     supplier = models.CharField(max_length=200)
+    supplier_dea_number = models.CharField("supplier's DEA number", max_length=9, blank=True)
+    invoice_number = models.CharField(max_length=60, blank=True)
     concentration_mg_per_ml = models.DecimalField(
         "concentration (mg/mL)", max_digits=6, decimal_places=2
     )
@@ -39,6 +46,9 @@ class Lot(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -73,8 +83,22 @@ class Lot(models.Model):
     def received_mg(self) -> Decimal:
         return self.mg_per_vial * self.vial_count
 
+    @property
+    def mg_per_ml(self) -> Decimal:
+        return self.concentration_mg_per_ml
+
+    def ml(self, mg: Decimal) -> Decimal:
+        return dea.ml_for_mg(mg, self.concentration_mg_per_ml)
+
+    def vials(self, mg: Decimal) -> tuple[int, Decimal]:
+        return dea.vials(mg, mg_per_ml=self.concentration_mg_per_ml, vial_ml=self.vial_volume_ml)
+
     def is_expired(self, on=None) -> bool:
         return self.expires_on < (on or timezone.localdate())
+
+    def expires_soon(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return not self.is_expired(on) and (self.expires_on - on).days <= dea.LOT_NEAR_EXPIRY_DAYS
 
 
 class LedgerEntry(models.Model):
@@ -87,6 +111,9 @@ class LedgerEntry(models.Model):
         WASTE = "waste", "Waste"
         COUNT = "count", "Count"
         CORRECTION = "correction", "Correction"
+        # Stock destroyed (expired, damaged): the DEA Form 41 record, two witnesses. Not waste,
+        # which is the unused remainder of a dose.
+        DESTRUCTION = "destruction", "Destruction"
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=15, choices=Kind.choices)
@@ -144,6 +171,11 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="correction") | ~Q(reason=""), name="ledger_correction_reason"
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="destruction")
+                | (Q(witness__isnull=False) & ~Q(witness=F("recorded_by")) & Q(change_mg__lt=0)),
+                name="ledger_destruction_witnessed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,6 +188,10 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The controlled-substance ledger is append-only.")
+
+    @property
+    def change_ml(self) -> Decimal:
+        return self.lot.ml(self.change_mg)
 
     @property
     def discrepancy_mg(self) -> Decimal | None:

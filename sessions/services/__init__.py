@@ -5,7 +5,9 @@ ledger, one module per concern:
 - ``chair``: checklist, vitals and holds, the dose, adverse events, dissociation, discharge;
 - ``notes``: the note, its signature, addenda;
 - ``followups``: integration follow-ups;
-- ``ledger``: the controlled-substance ledger.
+- ``ledger``: the controlled-substance ledger (receipts, waste, counts, corrections, destruction);
+- ``discrepancies``: what a count found, theft or loss reports and their DEA dates;
+- ``inventory``: initial and biennial inventories.
 
 Views, the admin, the demo seeder and tests call these, so each rule lives once. Refusals raise
 ``django.core.exceptions.ValidationError`` with a message for the user. Role checks that belong to
@@ -38,14 +40,26 @@ from sessions.services.courses import (  # noqa: F401
     session_link_appointment,
     session_plan,
 )
+from sessions.services.discrepancies import (  # noqa: F401
+    discrepancy_record_form_106,
+    discrepancy_record_notice,
+    discrepancy_report_loss,
+    discrepancy_resolve,
+)
 from sessions.services.followups import (  # noqa: F401
     follow_up_record,
+)
+from sessions.services.inventory import (  # noqa: F401
+    inventory_moment,
+    inventory_take,
 )
 from sessions.services.ledger import (  # noqa: F401
     ledger_correct,
     ledger_count,
     ledger_waste,
     lot_receive,
+    registrant_problem,
+    stock_destroy,
 )
 from sessions.services.notes import (  # noqa: F401
     addendum_add,

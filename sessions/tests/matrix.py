@@ -9,11 +9,19 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from django.utils import timezone
+
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
 from patients.tests.factories import PatientFactory
 from sessions import services
-from sessions.tests.factories import make_course, make_lot, make_session
+from sessions.tests.factories import (
+    make_course,
+    make_lot,
+    make_registrant,
+    make_session,
+    witnessed,
+)
 
 _lot_numbers = itertools.count(1)
 PROVIDERS = frozenset({roles.MEDICAL_PROVIDER})
@@ -45,6 +53,27 @@ def hold(ctx: Ctx) -> dict[str, Any]:
 
 def lot(ctx: Ctx) -> dict[str, Any]:
     return {"pk": make_lot(by=_staff(ctx), number=f"M-{next(_lot_numbers)}").pk}
+
+
+def discrepancy(ctx: Ctx) -> dict[str, Any]:
+    found = make_lot(by=_staff(ctx), number=f"M-{next(_lot_numbers)}")
+    count = services.ledger_count(
+        lot=found, counted_mg=found.received_mg - 50, by=_staff(ctx), **witnessed()
+    )
+    return {"pk": count.discrepancy.pk}
+
+
+def inventory(ctx: Ctx) -> dict[str, Any]:
+    registrant = make_registrant(dea_number="BM1234563", name="Second site")
+    taken = registrant.inventories.first() or services.inventory_take(
+        registrant=registrant,
+        kind="initial",
+        taken_on=timezone.localdate(),
+        as_of="opening",
+        counts={},
+        by=_staff(ctx),
+    )
+    return {"pk": taken.pk}
 
 
 def vitals_body(ctx: Ctx) -> dict[str, Any]:
@@ -104,4 +133,30 @@ MATRIX = {
         Case(method="post", allowed=PROVIDERS, kwargs=lot, data={"action": "count"}, clinical=True),
     ],
     "sessions:inventory": Case(allowed=PROVIDERS, clinical=True),
+    "sessions:lot_destroy": [
+        Case(allowed=PROVIDERS, kwargs=lot, clinical=True),
+        Case(method="post", allowed=PROVIDERS, kwargs=lot, clinical=True),
+    ],
+    "sessions:discrepancy_detail": [
+        Case(allowed=PROVIDERS, kwargs=discrepancy, clinical=True),
+        Case(
+            method="post",
+            allowed=PROVIDERS,
+            kwargs=discrepancy,
+            data={"action": "loss"},
+            clinical=True,
+        ),
+    ],
+    "sessions:inventories": Case(allowed=PROVIDERS, clinical=True),
+    "sessions:inventory_take": [
+        Case(allowed=PROVIDERS, clinical=True),
+        Case(method="post", allowed=PROVIDERS, clinical=True),
+    ],
+    "sessions:inventory_detail": Case(allowed=PROVIDERS, kwargs=inventory, clinical=True),
+    "sessions:ledger_report": Case(allowed=PROVIDERS, clinical=True),
+    "sessions:ledger_report_csv": Case(
+        allowed=PROVIDERS,
+        kwargs=lambda ctx: {"part": "reconciliation"},
+        clinical=True,
+    ),
 }

@@ -65,3 +65,8 @@
   document.body.addEventListener("htmx:afterRequest", arm);
   arm();
 })();
+
+// A "Print" button on printable records (inventories, reports): no inline script under the CSP.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) { window.print(); }
+});
