@@ -326,7 +326,20 @@ class LotReceiveForm(WitnessedForm):
     vial_count = forms.IntegerField(label="Number of vials", min_value=1, max_value=10000)
     expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    field_order = ["registrant", "lot_number", "ndc"]
+    field_order = [
+        "registrant",
+        "lot_number",
+        "ndc",
+        "supplier",
+        "supplier_dea_number",
+        "invoice_number",
+        "concentration_mg_per_ml",
+        "vial_volume_ml",
+        "vial_count",
+        "expires_on",
+        "witness",
+        "witness_password",
+    ]
 
 
 class WasteForm(WitnessedForm):
@@ -344,6 +357,8 @@ class CountForm(WitnessedForm):
     )
     note = forms.CharField(required=False)
 
+    # Three witnessed forms share the lot page: prefixes keep their ids (and labels) apart.
+    prefix = "count"
     field_order = ["counted_mg", "note", "witness", "witness_password"]
 
 
@@ -353,6 +368,7 @@ class CorrectionForm(WitnessedForm):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
+    prefix = "correction"
     field_order = ["change_mg", "reason", "witness", "witness_password"]
 
 
