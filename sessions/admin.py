@@ -157,7 +157,7 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(AppendOnlyAdmin):
+class DiscrepancyAdmin(AppendOnlyAdmin, SimpleHistoryAdmin):
     list_display = (
         "discovered_at",
         "lot",

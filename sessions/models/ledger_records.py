@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from sessions.models.ledger import AppendOnlyQuerySet, LedgerEntry, Lot
 from sessions.models.registrant import Registrant
@@ -43,6 +44,9 @@ class Discrepancy(models.Model):
     correction = models.OneToOneField(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="resolves"
     )
+
+    # Each set-once write (loss reported, notice, Form 106, resolution) is kept with who and when.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["discovered_at", "id"]

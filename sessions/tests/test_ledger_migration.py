@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("clinic_sessions", "0006_course_stop")]
-AFTER = [("clinic_sessions", "0010_registrant_history")]
+AFTER = [("clinic_sessions", "0009_lot_registrant_required")]
 
 
 @pytest.mark.django_db(transaction=True)

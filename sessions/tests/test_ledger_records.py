@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from kap_clinic import demo as staff_demo
 from kap_clinic import roles
 from kap_clinic.models import AccessEvent
 from sessions import demo, ledger_selectors, selectors, services
+from sessions.admin import DestructionAdmin, DiscrepancyAdmin, InventoryAdmin, RegistrantAdmin
 from sessions.models import (
     Destruction,
     Discrepancy,
@@ -634,3 +636,35 @@ def test_administrations_report_is_audited_per_patient(provider, clinician, as_p
         event.patient_id == session.course.patient_id
         and event.what == "controlled-substance report"
     )
+
+
+@pytest.mark.parametrize("model_admin", [DiscrepancyAdmin, InventoryAdmin, DestructionAdmin])
+def test_admin_shows_the_dea_records_read_only(rf, clinic_admin, model_admin) -> None:
+    request = rf.get("/")
+    request.user = clinic_admin
+    instance = model_admin(model_admin.list_display and Discrepancy, admin.site)
+    assert not instance.has_add_permission(request)
+    assert not instance.has_change_permission(request)
+    assert not instance.has_delete_permission(request)
+    assert instance.get_actions(request) == {}
+
+
+def test_admin_edits_a_registrant_but_never_deletes_one(rf, clinic_admin) -> None:
+    request = rf.get("/")
+    request.user = clinic_admin
+    instance = RegistrantAdmin(Registrant, admin.site)
+    assert instance.has_change_permission(request)
+    assert not instance.has_delete_permission(request)
+
+
+def test_ledger_worklist_costs_the_same_queries_for_one_lot_or_many(
+    provider, django_assert_num_queries
+) -> None:
+    make_lot(by=provider, number="Q-0")
+    services.ledger_count(lot=Lot.objects.get(), counted_mg=D("4990"), by=provider, **witnessed())
+    with django_assert_num_queries(4) as one:
+        ledger_selectors.ledger_worklist()
+    for n in range(1, 6):
+        make_lot(by=provider, number=f"Q-{n}", expires_on=TODAY() + dt.timedelta(days=10))
+    with django_assert_num_queries(len(one.captured_queries)):
+        ledger_selectors.ledger_worklist()
