@@ -14,7 +14,9 @@ BEFORE = [("clinic_sessions", "0006_course_stop")]
 AFTER = [("clinic_sessions", "0009_lot_registrant_required")]
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test then leaves the content types for the next
+# transactional test to restore with their original ids (see test_ledger_races).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_lots_get_a_registrant_when_migrating() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
