@@ -42,6 +42,8 @@ CLINIC_ADDRESS = env("CLINIC_ADDRESS", default="100 Main Street, Ann Arbor, MI 4
 CLINIC_PHONE = env("CLINIC_PHONE", default="+1 734 555 0100")
 # Absolute base for links in reminders (no request exists when a worker sends them).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminder links (scheduling.links) stop working this many days after they were sent.
+REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
 
 INSTALLED_APPS = [
     # The Django admin, with a site that requires a verified second factor (kap_clinic.admin_site).
@@ -160,6 +162,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind a TLS proxy the client address comes from X-Forwarded-For.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Witness passwords on the controlled-substance ledger: throttled like sign-in (kap_clinic.witness).
+WITNESS_FAILURE_LIMIT = env.int("WITNESS_FAILURE_LIMIT", default=AXES_FAILURE_LIMIT)
+WITNESS_LOCKOUT = timedelta(minutes=env.int("WITNESS_LOCKOUT_MINUTES", default=15))
 
 # Multi-factor authentication (TOTP, django-otp). MFA_REQUIRED_ROLES: "all", "none", or a
 # comma-separated list of role names ("Medical provider,Clinic admin"); staff in those roles
@@ -237,6 +242,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds throttling counts (witness passwords): shared through Redis in production,
+# per process in the local demo.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -271,7 +285,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    # Record exports (sessions.records): files older than RECORD_EXPORT_DAYS are deleted.
+    "purge-record-exports": {
+        "task": "sessions.tasks.purge_record_exports",
+        "schedule": crontab(minute=23),
+    },
 }
+
+# --- Record exports (sessions.records) ------------------------------------------------------
+# A patient's record as PDF or FHIR, kept for staff to download for this many days.
+RECORD_EXPORT_DIR = Path(env("RECORD_EXPORT_DIR", default=str(VAR_DIR / "exports")))
+RECORD_EXPORT_DAYS = env.int("RECORD_EXPORT_DAYS", default=7)
 
 # --- Reminders (scheduling) -----------------------------------------------------------------
 # A claimed reminder whose worker died is released for another try after this many seconds;
@@ -322,6 +346,9 @@ LOGGING = {
         # Replaces Django's default, which also mails tracebacks with the request's query string
         # and variables to ADMINS: errors go to the log (the root console) only.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The record PDF (sessions.records.pdf): WeasyPrint logs each rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

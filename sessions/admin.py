@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from sessions.models import (
     AdverseEvent,
     Destruction,
@@ -21,6 +22,7 @@ from sessions.models import (
     InventoryLine,
     LedgerEntry,
     Lot,
+    RecordExport,
     Registrant,
     SessionAddendum,
     TreatmentCourse,
@@ -29,7 +31,7 @@ from sessions.models import (
 
 
 @admin.register(DosingProtocol)
-class DosingProtocolAdmin(SimpleHistoryAdmin):
+class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "route",
@@ -70,23 +72,12 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
             },
         ),
     )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past sessions refer to their protocol
+    # No delete: past sessions refer to their protocol.
 
 
-class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
-    """Clinical rows are written through the audited views; here they are read, never
-    deleted."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyClinicalAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Clinical rows are written through the audited views; here they are read (and each read
+    is in the access log), never changed or deleted."""
 
 
 @admin.register(TreatmentCourse)
@@ -106,31 +97,18 @@ for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """DEA records: viewable, never edited or deleted, not even in bulk."""
-
-    actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class AppendOnlyAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """DEA records: viewable, never edited or deleted, not even in bulk. An administration
+    entry names its session, so opening it is a look at that patient's record."""
 
 
 @admin.register(Registrant)
-class RegistrantAdmin(SimpleHistoryAdmin):
+class RegistrantAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     """The clinic's DEA registrations: the clinic admin keeps the number, address, schedules and
     expiry current (renewals); a registrant with lots is never deleted."""
 
     list_display = ("name", "dea_number", "schedules", "expires_on")
     actions = None
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Lot)
@@ -196,3 +174,13 @@ class InventoryAdmin(AppendOnlyAdmin):
 class DestructionAdmin(AppendOnlyAdmin):
     list_display = ("entry", "method", "second_witness")
     list_select_related = ("entry__lot", "second_witness")
+
+
+@admin.register(RecordExport)
+class RecordExportAdmin(ReadOnlyClinicalAdmin):
+    """Copies of records made (who, whose, when, kept until): the clinic admin's account of
+    disclosures. Made and deleted only by the export service and its periodic purge."""
+
+    list_display = ("requested_at", "patient", "format", "status", "requested_by", "expires_at")
+    list_filter = ("format", "status")
+    list_select_related = ("patient", "requested_by")

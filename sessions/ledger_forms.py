@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from kap_clinic.params import ClinicDateField
 from sessions.forms import UserChoiceField, WitnessedForm
 from sessions.models import Inventory, Lot, Registrant
 
@@ -47,11 +48,11 @@ class ResolveForm(WitnessedForm):
 
 
 class NoticeForm(forms.Form):
-    sent_on = forms.DateField(label="Written notice sent to DEA on", widget=_date_input())
+    sent_on = ClinicDateField(label="Written notice sent to DEA on", widget=_date_input())
 
 
 class Form106Form(forms.Form):
-    filed_on = forms.DateField(label="DEA Form 106 filed on", widget=_date_input())
+    filed_on = ClinicDateField(label="DEA Form 106 filed on", widget=_date_input())
     reference = forms.CharField(label="Form 106 confirmation number", max_length=60, required=False)
 
 
@@ -59,8 +60,8 @@ class PeriodForm(forms.Form):
     registrant = forms.ModelChoiceField(
         queryset=Registrant.objects.all(), label="DEA registrant", empty_label=None
     )
-    start = forms.DateField(label="From", widget=_date_input())
-    end = forms.DateField(label="To", widget=_date_input())
+    start = ClinicDateField(label="From", widget=_date_input())
+    end = ClinicDateField(label="To", widget=_date_input())
 
     def clean(self):
         data = super().clean()
@@ -89,7 +90,7 @@ class InventoryHeaderForm(forms.Form):
         queryset=Registrant.objects.all(), label="DEA registrant", empty_label=None
     )
     kind = forms.ChoiceField(choices=Inventory.Kind.choices)
-    taken_on = forms.DateField(label="Inventory date", widget=_date_input())
+    taken_on = ClinicDateField(label="Inventory date", widget=_date_input())
     as_of = forms.ChoiceField(label="As of", choices=Inventory.AsOf.choices)
 
     def clean_taken_on(self) -> date:

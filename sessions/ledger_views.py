@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
 from sessions import ledger_forms, ledger_selectors, selectors, services
 
 provider_only = roles.role_required(roles.MEDICAL_PROVIDER)
@@ -30,37 +30,38 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "loss":
+        if action == "loss":
+            with service_errors(request):
                 services.discrepancy_report_loss(discrepancy=discrepancy, by=by)
                 messages.warning(request, "Reported as theft or significant loss: DEA dates set.")
                 return redirect("sessions:discrepancy_detail", pk=pk)
-            if action == "notice":
-                notice_form = ledger_forms.NoticeForm(request.POST)
-                if notice_form.is_valid():
+        elif action == "notice":
+            notice_form = ledger_forms.NoticeForm(request.POST)
+            if notice_form.is_valid():
+                with service_errors(notice_form):
                     services.discrepancy_record_notice(
                         discrepancy=discrepancy, by=by, **notice_form.cleaned_data
                     )
                     return redirect("sessions:discrepancy_detail", pk=pk)
-            elif action == "form106":
-                form_106_form = ledger_forms.Form106Form(request.POST)
-                if form_106_form.is_valid():
+        elif action == "form106":
+            form_106_form = ledger_forms.Form106Form(request.POST)
+            if form_106_form.is_valid():
+                with service_errors(form_106_form):
                     services.discrepancy_record_form_106(
                         discrepancy=discrepancy, by=by, **form_106_form.cleaned_data
                     )
                     return redirect("sessions:discrepancy_detail", pk=pk)
-            elif action == "resolve":
-                resolve_form = ledger_forms.ResolveForm(request.POST, by=by)
-                if resolve_form.is_valid():
+        elif action == "resolve":
+            resolve_form = ledger_forms.ResolveForm(request.POST, by=by)
+            if resolve_form.is_valid():
+                with service_errors(resolve_form):
                     services.discrepancy_resolve(
                         discrepancy=discrepancy, by=by, **resolve_form.cleaned_data
                     )
                     messages.success(request, "Discrepancy resolved.")
                     return redirect("sessions:lot_detail", pk=discrepancy.lot_id)
-            else:
-                errors.append("Choose what to record.")
-        except ValidationError as error:
-            errors.extend(error.messages)
+        else:
+            errors.append("Choose what to record.")
         status = 400
         discrepancy = ledger_selectors.discrepancy_for_user(user=request.user, pk=pk)
     return render(
@@ -85,11 +86,8 @@ def lot_destroy(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, by=request.user, initial={"quantity_mg": balance}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.stock_destroy(lot=lot, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(request, f"Destruction recorded for lot {lot.lot_number}.")
             return redirect("sessions:lot_detail", pk=lot.pk)
     return render(
@@ -134,7 +132,7 @@ def inventory_take(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and header.is_valid() and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form):
             inventory = services.inventory_take(
                 registrant=data["registrant"],
                 kind=data["kind"],
@@ -144,9 +142,6 @@ def inventory_take(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 by=request.user,
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(request, "Inventory signed.")
             return redirect("sessions:inventory_detail", pk=inventory.pk)
     return render(

@@ -14,7 +14,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from sessions.models.ledger import AppendOnlyQuerySet, LedgerEntry, Lot
+from kap_clinic.models import AppendOnlyModel
+from sessions.models.ledger import LedgerEntry, Lot
 from sessions.models.registrant import Registrant
 from sessions.models.treatment import MG
 
@@ -91,7 +92,7 @@ class Discrepancy(models.Model):
         return self.lot.ml(self.difference_mg)
 
 
-class Inventory(models.Model):
+class Inventory(AppendOnlyModel):
     """21 CFR 1304.11: an initial inventory, then a biennial one, of every lot on hand, as of the
     opening or close of business, signed by the provider who took it."""
 
@@ -112,7 +113,8 @@ class Inventory(models.Model):
     signed_at = models.DateTimeField()
     note = models.TextField(blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_message = "Inventories are kept (21 CFR 1304.04)."
+    append_only_save_message = "A signed inventory cannot be changed; take a new one."
 
     class Meta:
         ordering = ["-taken_on", "-id"]
@@ -128,16 +130,8 @@ class Inventory(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} inventory {self.taken_on}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A signed inventory cannot be changed; take a new one.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise TypeError("Inventories are kept (21 CFR 1304.04).")
-
-
-class InventoryLine(models.Model):
+class InventoryLine(AppendOnlyModel):
     inventory = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
     book_mg = models.DecimalField(**MG)
@@ -145,7 +139,8 @@ class InventoryLine(models.Model):
     # 21 CFR 1304.11(e)(3): an opened Schedule III container may be estimated.
     estimated = models.BooleanField("opened container, estimated", default=False)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_message = "Inventories are kept (21 CFR 1304.04)."
+    append_only_save_message = "A signed inventory cannot be changed; take a new one."
 
     class Meta:
         ordering = ["lot__expires_on", "lot__lot_number"]
@@ -159,20 +154,12 @@ class InventoryLine(models.Model):
     def __str__(self) -> str:
         return f"{self.lot.lot_number}: {self.on_hand_mg} mg"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A signed inventory cannot be changed; take a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Inventories are kept (21 CFR 1304.04).")
-
     @property
     def difference_mg(self) -> Decimal:
         return self.on_hand_mg - self.book_mg
 
 
-class Destruction(models.Model):
+class Destruction(AppendOnlyModel):
     """Stock destroyed (expired, damaged, recalled): the registrant's DEA Form 41 record —
     drug, NDC, lot, quantity, method, date, and two witnesses besides the person destroying."""
 
@@ -181,18 +168,11 @@ class Destruction(models.Model):
     reason = models.TextField()
     second_witness = models.ForeignKey(**_USER)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_message = "Destruction records are kept (21 CFR 1304.04)."
+    append_only_save_message = "A destruction record cannot be changed."
 
     class Meta:
         ordering = ["entry__recorded_at"]
 
     def __str__(self) -> str:
         return f"Destruction of {-self.entry.change_mg} mg, lot {self.entry.lot.lot_number}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A destruction record cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Destruction records are kept (21 CFR 1304.04).")

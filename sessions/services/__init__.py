@@ -7,7 +7,8 @@ ledger, one module per concern:
 - ``followups``: integration follow-ups;
 - ``ledger``: the controlled-substance ledger (receipts, waste, counts, corrections, destruction);
 - ``discrepancies``: what a count found, theft or loss reports and their DEA dates;
-- ``inventory``: initial and biennial inventories.
+- ``inventory``: initial and biennial inventories;
+- ``records``: exports of a patient's whole record (PDF, FHIR).
 
 Views, the admin, the demo seeder and tests call these, so each rule lives once. Refusals raise
 ``django.core.exceptions.ValidationError`` with a message for the user. Role checks that belong to
@@ -65,4 +66,13 @@ from sessions.services.notes import (  # noqa: F401
     addendum_add,
     note_save,
     session_sign,
+)
+from sessions.services.records import (  # noqa: F401
+    record_collect,
+    record_export_build,
+    record_export_command,
+    record_export_file,
+    record_export_request,
+    record_exports_purge,
+    record_render,
 )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import roles
+from kap_clinic.witness import witness_verify
 from sessions import dea
 from sessions.models import (
     Destruction,
@@ -44,7 +45,7 @@ def _check_witness(*, witness: User | None, password: str, by: User, what: str =
     if (
         not witness.is_active
         or not roles.has_role(witness, roles.CLINICAL)
-        or not witness.check_password(password or "")
+        or not witness_verify(witness=witness, password=password, by=by)
     ):
         raise ValidationError("The witness's password is not correct.")
 

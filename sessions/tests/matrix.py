@@ -22,6 +22,7 @@ from sessions.tests.factories import (
     make_session,
     witnessed,
 )
+from sessions.tests.records_matrix import RECORDS_MATRIX
 
 _lot_numbers = itertools.count(1)
 PROVIDERS = frozenset({roles.MEDICAL_PROVIDER})
@@ -160,3 +161,6 @@ MATRIX = {
         clinical=True,
     ),
 }
+
+# Records out (sessions.records, namespace "records"): exports, outcomes, research export.
+MATRIX.update(RECORDS_MATRIX)

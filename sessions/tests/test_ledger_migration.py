@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("clinic_sessions", "0006_course_stop")]
-AFTER = [("clinic_sessions", "0009_lot_registrant_required")]
+BEFORE = [("clinic_sessions", "0008_record_exports")]
+AFTER = [("clinic_sessions", "0011_lot_registrant_required")]
 
 
 # serialized_rollback: the flush after this test then leaves the content types for the next

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0011_registrant_permissions"),
+        ("clinic_sessions", "0013_registrant_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0006_course_stop"),
+        ("clinic_sessions", "0008_record_exports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

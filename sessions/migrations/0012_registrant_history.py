@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0009_lot_registrant_required"),
+        ("clinic_sessions", "0011_lot_registrant_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

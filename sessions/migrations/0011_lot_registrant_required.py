@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic_sessions", "0008_existing_lots_registrant")]
+    dependencies = [("clinic_sessions", "0010_existing_lots_registrant")]
 
     operations = [
         migrations.AlterField(

@@ -22,6 +22,6 @@ def grant(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic_sessions", "0010_registrant_history"), ("kap_clinic", "0001_roles")]
+    dependencies = [("clinic_sessions", "0012_registrant_history"), ("kap_clinic", "0001_roles")]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
