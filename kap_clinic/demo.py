@@ -46,6 +46,9 @@ def seed_staff(*, password: str) -> dict[str, User]:
         user.password = hashed
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        # Not saved: lets an app's demo record witnessed entries through its services, where a
+        # witness confirms with their own password.
+        user.demo_password = password
         users[username] = user
     return users
 

@@ -13,6 +13,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from sessions.models import (
     AdverseEvent,
+    Destruction,
+    Discrepancy,
     DosingProtocol,
     DosingSession,
     GroupIntegrationCredit,
@@ -20,9 +22,12 @@ from sessions.models import (
     GroupNoteAddendum,
     GroupNotePrivate,
     IntegrationFollowUp,
+    Inventory,
+    InventoryLine,
     LedgerEntry,
     Lot,
     RecordExport,
+    Registrant,
     SessionAddendum,
     TreatmentCourse,
     VitalReading,
@@ -110,9 +115,29 @@ class AppendOnlyAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     entry names its session, so opening it is a look at that patient's record."""
 
 
+@admin.register(Registrant)
+class RegistrantAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """The clinic's DEA registrations: the clinic admin keeps the number, address, schedules and
+    expiry current (renewals); a registrant with lots is never deleted."""
+
+    list_display = ("name", "dea_number", "schedules", "expires_on")
+    actions = None
+
+
 @admin.register(Lot)
 class LotAdmin(AppendOnlyAdmin):
-    list_display = ("lot_number", "product", "concentration_mg_per_ml", "vial_count", "expires_on")
+    list_display = (
+        "lot_number",
+        "registrant",
+        "ndc",
+        "product",
+        "concentration_mg_per_ml",
+        "vial_count",
+        "expires_on",
+        "supplier",
+        "invoice_number",
+    )
+    list_filter = ("registrant",)
 
 
 @admin.register(LedgerEntry)
@@ -120,6 +145,48 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
     list_display = ("recorded_at", "lot", "kind", "change_mg", "balance_after_mg", "recorded_by")
     list_filter = ("kind",)
     list_select_related = ("lot", "recorded_by")
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(AppendOnlyAdmin, SimpleHistoryAdmin):
+    list_display = (
+        "discovered_at",
+        "lot",
+        "difference_mg",
+        "theft_or_loss",
+        "notice_due_on",
+        "notice_sent_on",
+        "form_106_due_on",
+        "form_106_filed_on",
+        "resolved_at",
+    )
+    list_filter = ("theft_or_loss",)
+    list_select_related = ("lot",)
+
+
+class InventoryLineInline(admin.TabularInline):
+    model = InventoryLine
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Inventory)
+class InventoryAdmin(AppendOnlyAdmin):
+    list_display = ("taken_on", "kind", "as_of", "registrant", "signed_by")
+    list_filter = ("kind", "registrant")
+    inlines = [InventoryLineInline]
+
+
+@admin.register(Destruction)
+class DestructionAdmin(AppendOnlyAdmin):
+    list_display = ("entry", "method", "second_witness")
+    list_select_related = ("entry__lot", "second_witness")
 
 
 @admin.register(RecordExport)

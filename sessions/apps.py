@@ -59,6 +59,13 @@ class SessionsConfig(AppConfig):
                 panels.home_holds,
                 order=20,
             ),
+            # A shortage or a DEA deadline cannot wait behind the day's list (issue 13).
+            Panel(
+                "sessions/ledger/home_panel.html",
+                frozenset({roles.MEDICAL_PROVIDER}),
+                panels.home_ledger,
+                order=25,
+            ),
             Panel(
                 "sessions/snippets/home_sessions_today.html",
                 roles.CLINICAL,

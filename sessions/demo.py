@@ -13,8 +13,12 @@ happened (the services' ``at=``/``taken_at=`` arguments), so the chart reads in 
 
 This demo runs before the schedule's, which fills the rest of the week around these visits.
 
-Idempotent, and written once: when the demo lot exists, nothing is added. The ledger's running
-balance is kept in time order, so doses dated before an earlier run's entries would break it.
+The ledger belongs to one DEA registrant (the clinic), with its initial inventory (zero, the
+day before the first receipt), the demo lot every dose is drawn from, and a second lot of
+10 mg/mL that expires within 30 days, whose count came out 2.5 mg short and was resolved with an
+explanation, a witness and a correction.
+
+Idempotent, and written once: when the demo lot exists, nothing is added.
 """
 
 from __future__ import annotations
@@ -37,10 +41,10 @@ from patients.models import ConsentDocument, Intake, MeasureResult, Patient
 from scheduling import demo as schedule
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType, Room
-from sessions import services
+from sessions import ledger_demo, services
 from sessions.models import DosingProtocol, DosingSession, Lot, TreatmentCourse
 
-LOT_NUMBER = "DEMO-KET-0426"
+LOT_NUMBER = ledger_demo.LOT_NUMBER
 MAINTENANCE, DISCHARGED = Patient.Status.MAINTENANCE, Patient.Status.DISCHARGED
 
 
@@ -168,15 +172,8 @@ def seed(*, staff: dict[str, User], now: dt.datetime) -> None:
     types = schedule.seed_configuration(staff)
     today = timezone.localdate(now)
     first_dose = at(clinic_day(today, min(c.days[0] for c in COURSES)), 9)
-    lot = services.lot_receive(
-        lot_number=LOT_NUMBER,
-        supplier="Hikma Pharmaceuticals",
-        concentration_mg_per_ml=Decimal("50"),
-        vial_volume_ml=Decimal("10"),
-        vial_count=10,
-        expires_on=(now + dt.timedelta(days=400)).date(),
-        received_at=first_dose - dt.timedelta(days=21),
-        by=staff["provider"],
+    lot = ledger_demo.seed_ledger(
+        staff=staff, now=now, received_at=first_dose - dt.timedelta(days=21)
     )
     diary = _Diary()
     courses = []

@@ -25,6 +25,7 @@ from sessions.models import (
     DosingProtocol,
     DosingSession,
     Lot,
+    Registrant,
 )
 from sessions.selectors import usable_lots, users_with_role
 
@@ -281,24 +282,9 @@ class FollowUpForm(forms.Form):
 # --- ledger ----------------------------------------------------------------------------------
 
 
-class LotReceiveForm(forms.Form):
-    lot_number = forms.CharField(max_length=60)
-    supplier = forms.CharField(max_length=200)
-    concentration_mg_per_ml = forms.DecimalField(
-        label="Concentration (mg/mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
-    )
-    vial_volume_ml = forms.DecimalField(
-        label="Volume per vial (mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
-    )
-    vial_count = forms.IntegerField(min_value=1, max_value=10000)
-    expires_on = ClinicDateField(widget=forms.DateInput(attrs={"type": "date"}))
+class WitnessedForm(forms.Form):
+    """A second person present, confirming with their own password (the service checks it)."""
 
-
-class WasteForm(forms.Form):
-    quantity_mg = forms.DecimalField(
-        label="Amount wasted (mg)", max_digits=9, decimal_places=1, min_value=Decimal("0.1")
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     witness = UserChoiceField(queryset=User.objects.none())
     witness_password = forms.CharField(
         label="Witness's password", widget=forms.PasswordInput(attrs={"autocomplete": "off"})
@@ -306,23 +292,75 @@ class WasteForm(forms.Form):
 
     def __init__(self, *args, by: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["witness"].queryset = users_with_role(
-            roles.CLINICIAN, roles.MEDICAL_PROVIDER
-        ).exclude(pk=by.pk)
+        for name in ("witness", "second_witness"):
+            if name in self.fields:
+                self.fields[name].queryset = users_with_role(
+                    roles.CLINICIAN, roles.MEDICAL_PROVIDER
+                ).exclude(pk=by.pk)
 
 
-class CountForm(forms.Form):
+class LotReceiveForm(WitnessedForm):
+    registrant = forms.ModelChoiceField(
+        queryset=Registrant.objects.all(), label="DEA registrant", empty_label=None
+    )
+    lot_number = forms.CharField(max_length=60)
+    ndc = forms.CharField(label="NDC", max_length=13, help_text="As printed, e.g. 0143-9508-10.")
+    supplier = forms.CharField(max_length=200)
+    supplier_dea_number = forms.CharField(label="Supplier's DEA number", max_length=9)
+    invoice_number = forms.CharField(max_length=60)
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
+    )
+    vial_volume_ml = forms.DecimalField(
+        label="Volume per vial (mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
+    )
+    vial_count = forms.IntegerField(label="Number of vials", min_value=1, max_value=10000)
+    expires_on = ClinicDateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    field_order = [
+        "registrant",
+        "lot_number",
+        "ndc",
+        "supplier",
+        "supplier_dea_number",
+        "invoice_number",
+        "concentration_mg_per_ml",
+        "vial_volume_ml",
+        "vial_count",
+        "expires_on",
+        "witness",
+        "witness_password",
+    ]
+
+
+class WasteForm(WitnessedForm):
+    quantity_mg = forms.DecimalField(
+        label="Amount wasted (mg)", max_digits=9, decimal_places=1, min_value=Decimal("0.1")
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["quantity_mg", "reason", "witness", "witness_password"]
+
+
+class CountForm(WitnessedForm):
     counted_mg = forms.DecimalField(
         label="Counted on hand (mg)", max_digits=9, decimal_places=1, min_value=Decimal("0")
     )
     note = forms.CharField(required=False)
 
+    # Three witnessed forms share the lot page: prefixes keep their ids (and labels) apart.
+    prefix = "count"
+    field_order = ["counted_mg", "note", "witness", "witness_password"]
 
-class CorrectionForm(forms.Form):
+
+class CorrectionForm(WitnessedForm):
     change_mg = forms.DecimalField(
         label="Change (mg, negative to reduce)", max_digits=9, decimal_places=1
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    prefix = "correction"
+    field_order = ["change_mg", "reason", "witness", "witness_password"]
 
 
 class InventoryDateForm(forms.Form):

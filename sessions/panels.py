@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from kap_clinic import roles
 from patients.chart import OutcomeMarker
-from sessions import selectors
+from sessions import ledger_selectors, selectors
 
 # The newest courses the chart shows session by session; older ones are a line each, linking to
 # their course page (issue 15: a chart as quick with 27 courses as with one).
@@ -49,3 +49,9 @@ def home_holds(request: HttpRequest) -> dict[str, Any]:
         "holds": selectors.pending_holds(),
         "findings": selectors.pending_contraindication_findings(),
     }
+
+
+def home_ledger(request: HttpRequest) -> dict[str, Any]:
+    """The controlled-substance worklist: open discrepancies and their DEA dates, expired stock
+    to destroy, the registration's expiry, and the next inventory."""
+    return {"worklist": ledger_selectors.ledger_worklist()}

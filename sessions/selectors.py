@@ -34,6 +34,7 @@ from sessions.models import (
     IntegrationFollowUp,
     LedgerEntry,
     Lot,
+    Registrant,
     TreatmentCourse,
     VitalReading,
 )
@@ -80,7 +81,9 @@ def reading_for_user(*, user: User | AnonymousUser, pk: int) -> VitalReading:
 
 def lot_for_user(*, user: User | AnonymousUser, pk: int) -> Lot:
     roles.check_role(user, roles.MEDICAL_PROVIDER)
-    return get_object_or_404(Lot.objects.select_related("received_by"), pk=pk)
+    return get_object_or_404(
+        Lot.objects.select_related("received_by", "witnessed_by", "registrant"), pk=pk
+    )
 
 
 # --- checklist -------------------------------------------------------------------------------
@@ -309,35 +312,51 @@ def users_with_role(*role_names: str) -> QuerySet[User]:
 def usable_lots(on: date | None = None) -> list[tuple[Lot, Decimal]]:
     """Lots a dose may be drawn from: not expired, balance above zero; with their balance."""
     on = on or timezone.localdate()
-    return [(lot, bal) for lot, bal in lot_balances() if bal > 0 and not lot.is_expired(on)]
+    return [
+        (lot, bal)
+        for lot, bal in lot_balances()
+        if bal > 0 and not lot.is_expired(on) and not lot.registrant.is_expired(on)
+    ]
 
 
 # --- ledger ----------------------------------------------------------------------------------
 
 
 def _balance_subquery(before: datetime | None = None) -> Subquery:
+    """The lot's balance: the sum of its entries (optionally those stamped before ``before``),
+    whatever order they were written or stamped in."""
     entries = LedgerEntry.objects.filter(lot=OuterRef("pk"))
     if before is not None:
         entries = entries.filter(recorded_at__lt=before)
-    return Subquery(entries.order_by("-recorded_at", "-id").values("balance_after_mg")[:1])
-
-
-def lot_balances(*, before: datetime | None = None) -> list[tuple[Lot, Decimal]]:
-    """Every lot with its running balance (optionally as it stood before ``before``): one
-    query."""
-    lots = Lot.objects.annotate(balance=_balance_subquery(before)).order_by(
-        "expires_on", "lot_number"
+    return Subquery(
+        entries.order_by().values("lot").annotate(total=Sum("change_mg")).values("total")[:1]
     )
+
+
+def lot_balances(
+    *, before: datetime | None = None, registrant: Registrant | None = None
+) -> list[tuple[Lot, Decimal]]:
+    """Every lot (of one registrant, or all) with its balance, optionally as it stood before
+    ``before``: one query."""
+    lots = (
+        Lot.objects.select_related("registrant")
+        .annotate(balance=_balance_subquery(before))
+        .order_by("expires_on", "lot_number")
+    )
+    if registrant is not None:
+        lots = lots.filter(registrant=registrant)
     if before is not None:
         lots = lots.filter(received_at__lt=before)
     # A subquery annotation loses the field's decimal places on SQLite: put them back.
     return [(lot, Decimal(lot.balance or 0).quantize(TENTH)) for lot in lots]
 
 
-def inventory_on(day: date) -> tuple[datetime, list[tuple[Lot, Decimal]]]:
-    """Balances at the end of ``day`` in the clinic's zone (the biennial inventory)."""
+def inventory_on(
+    day: date, *, registrant: Registrant | None = None
+) -> tuple[datetime, list[tuple[Lot, Decimal]]]:
+    """Balances at the end of ``day`` in the clinic's zone."""
     end = timezone.make_aware(datetime.combine(day, time.max))
-    return end, lot_balances(before=end)
+    return end, lot_balances(before=end, registrant=registrant)
 
 
 def lot_entries(lot: Lot) -> QuerySet[LedgerEntry]:
@@ -526,5 +545,6 @@ def treatment_for_chart(
 
 
 def lot_balance(lot: Lot) -> Decimal:
-    last = LedgerEntry.objects.filter(lot=lot).order_by("-recorded_at", "-id").first()
-    return last.balance_after_mg if last else Decimal("0.0")
+    """The sum of the lot's entries: an entry stamped earlier than others still counts."""
+    total = LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("change_mg"))["total"]
+    return Decimal(total or 0).quantize(TENTH)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import group_views, views
+from sessions import group_views, ledger_views, views
 
 app_name = "sessions"
 
@@ -35,4 +35,19 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
     path("ledger/inventory/", views.inventory, name="inventory"),
+    path("ledger/lots/<int:pk>/destroy/", ledger_views.lot_destroy, name="lot_destroy"),
+    path(
+        "ledger/discrepancies/<int:pk>/",
+        ledger_views.discrepancy_detail,
+        name="discrepancy_detail",
+    ),
+    path("ledger/inventories/", ledger_views.inventories, name="inventories"),
+    path("ledger/inventories/new/", ledger_views.inventory_take, name="inventory_take"),
+    path("ledger/inventories/<int:pk>/", ledger_views.inventory_detail, name="inventory_detail"),
+    path("ledger/report/", ledger_views.report, name="ledger_report"),
+    path(
+        "ledger/report/<str:part>.csv",
+        ledger_views.report_csv,
+        name="ledger_report_csv",
+    ),
 ]

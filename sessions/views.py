@@ -17,7 +17,7 @@ from kap_clinic import roles
 from kap_clinic.audit import record_access
 from kap_clinic.errors import service_errors
 from patients.selectors import patient_for_user
-from sessions import dosing, forms, selectors, services
+from sessions import dosing, forms, ledger_selectors, selectors, services
 from sessions import vitals as vital_rules
 from sessions.models import DosingSession
 
@@ -433,7 +433,7 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger(request: HttpRequest) -> HttpResponse:
     """Balances for clinical roles; the receipt form and entry links for providers only."""
     is_provider = roles.has_role(request.user, roles.MEDICAL_PROVIDER)
-    form = forms.LotReceiveForm(request.POST or None) if is_provider else None
+    form = forms.LotReceiveForm(request.POST or None, by=request.user) if is_provider else None
     if request.method == "POST":
         roles.check_role(request.user, roles.MEDICAL_PROVIDER)
         if form.is_valid():
@@ -449,6 +449,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "balances": selectors.lot_balances(),
             "today": today,
             "is_provider": is_provider,
+            "worklist": ledger_selectors.ledger_worklist(on=today) if is_provider else None,
             "form": form,
         },
         status=400 if form is not None and form.errors else 200,
@@ -459,8 +460,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lot = selectors.lot_for_user(user=request.user, pk=pk)
     waste_form = forms.WasteForm(by=request.user)
-    count_form = forms.CountForm()
-    correction_form = forms.CorrectionForm()
+    count_form = forms.CountForm(by=request.user)
+    correction_form = forms.CorrectionForm(by=request.user)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -471,13 +472,13 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     services.ledger_waste(lot=lot, by=request.user, **waste_form.cleaned_data)
                     return redirect("sessions:lot_detail", pk=lot.pk)
         elif action == "count":
-            count_form = forms.CountForm(request.POST)
+            count_form = forms.CountForm(request.POST, by=request.user)
             if count_form.is_valid():
                 with service_errors(count_form):
                     services.ledger_count(lot=lot, by=request.user, **count_form.cleaned_data)
                     return redirect("sessions:lot_detail", pk=lot.pk)
         elif action == "correction":
-            correction_form = forms.CorrectionForm(request.POST)
+            correction_form = forms.CorrectionForm(request.POST, by=request.user)
             if correction_form.is_valid():
                 with service_errors(correction_form):
                     services.ledger_correct(
@@ -485,14 +486,16 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     return redirect("sessions:lot_detail", pk=lot.pk)
         status = 400
-    entries = list(selectors.lot_entries(lot))
+    entries = ledger_selectors.lot_running_entries(lot)
     return render(
         request,
         "sessions/lot_detail.html",
         {
             "lot": lot,
             "entries": entries,
-            "balance": entries[-1].balance_after_mg if entries else 0,
+            "balance": selectors.lot_balance(lot),
+            "discrepancies": ledger_selectors.lot_discrepancies(lot),
+            "today": timezone.localdate(),
             "waste_form": waste_form,
             "count_form": count_form,
             "correction_form": correction_form,
@@ -512,5 +515,11 @@ def inventory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sessions/inventory.html",
-        {"form": form, "rows": rows, "at": at, "total": sum(b for _l, b in rows)},
+        {
+            "form": form,
+            "rows": rows,
+            "at": at,
+            "total": sum(b for _l, b in rows),
+            "today": timezone.localdate(),
+        },
     )

@@ -24,11 +24,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import client_for
+from conftest import PASSWORD, client_for
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from scheduling.tests.matrix import booking
-from sessions.tests.factories import make_lot, make_session
+from sessions.tests.factories import (
+    SUPPLIER_DEA_NUMBER,
+    make_lot,
+    make_registrant,
+    make_session,
+)
 
 EXAMPLES = settings(
     max_examples=30,
@@ -116,7 +121,13 @@ def dose_form(users):
 
 def ledger_form(users):
     body = {
+        "registrant": str(make_registrant().pk),
         "lot_number": "FZ-1",
+        "ndc": "0143-9508-10",
+        "supplier_dea_number": SUPPLIER_DEA_NUMBER,
+        "invoice_number": "INV-1",
+        "witness": str(users["clinician"].pk),
+        "witness_password": PASSWORD,
         "supplier": "Hospira",
         "concentration_mg_per_ml": "50",
         "vial_volume_ml": "10",

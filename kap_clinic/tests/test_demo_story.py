@@ -19,6 +19,7 @@ from conftest import client_for
 from patients import demo as patients_demo
 from patients.models import Consent, EligibilityDecision, Intake, MeasureResult, Patient
 from scheduling.models import Appointment, AppointmentType, Reminder
+from sessions import demo as sessions_demo
 from sessions import selectors
 from sessions.models import (
     DosingSession,
@@ -151,7 +152,7 @@ def test_the_worklist_calendar_and_chart_show_todays_planned_sessions(now) -> No
 
 
 def test_the_ledger_balances_in_time_order_and_the_inventory_agrees(now) -> None:
-    lot = Lot.objects.get()
+    lot = Lot.objects.get(lot_number=sessions_demo.LOT_NUMBER)  # the lot every dose comes from
     balance = Decimal("0.0")
     for entry in LedgerEntry.objects.filter(lot=lot).order_by("recorded_at", "id"):
         balance += entry.change_mg
@@ -160,7 +161,7 @@ def test_the_ledger_balances_in_time_order_and_the_inventory_agrees(now) -> None
     doses = DosingSession.objects.filter(lot=lot).values_list("total_mg", flat=True)
     assert balance == lot.received_mg - sum(doses) == selectors.lot_balance(lot)
     assert balance > lot.received_mg / 2  # room for the planned sessions still to come
-    assert selectors.inventory_on(DAY)[1] == [(lot, balance)]
+    assert dict(selectors.inventory_on(DAY)[1])[lot] == balance
     assert lot.received_at < DosingSession.objects.order_by("dose_started_at").first().scheduled_for
 
 

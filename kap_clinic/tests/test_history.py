@@ -15,6 +15,9 @@ NO_HISTORY = {
     # corrections are new entries (DEA records, 21 CFR 1304).
     "clinic_sessions.Lot": "immutable once received",
     "clinic_sessions.LedgerEntry": "append-only ledger",
+    "clinic_sessions.Inventory": "signed inventory, immutable (21 CFR 1304.11)",
+    "clinic_sessions.InventoryLine": "line of a signed inventory, immutable",
+    "clinic_sessions.Destruction": "DEA Form 41 record, immutable",
     # The reminder outbox: its status, attempts and error are its own record of each send, and
     # the sender rewrites rows every minute; a history table would copy every attempt.
     "scheduling.Reminder": "outbox row, its own send log",
@@ -44,7 +47,12 @@ def test_admin_shows_the_history(model) -> None:
 
 def test_models_without_history_really_refuse_changes() -> None:
     assert set(NO_HISTORY) <= {m._meta.label for m in MODELS}, "stale NO_HISTORY entry"
-    for label in ("clinic_sessions.Lot", "clinic_sessions.LedgerEntry"):
+    for label in (
+        "clinic_sessions.Lot",
+        "clinic_sessions.LedgerEntry",
+        "clinic_sessions.Inventory",
+        "clinic_sessions.Destruction",
+    ):
         model_admin = admin.site._registry[apps.get_model(label)]
         request = type("R", (), {"user": None})()
         assert model_admin.has_change_permission(request) is False, label

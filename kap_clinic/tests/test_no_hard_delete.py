@@ -4,6 +4,7 @@ Django admin (not even for a superuser), no delete action, no delete view."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -12,8 +13,9 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
-from conftest import client_for, make_user
+from conftest import PASSWORD, client_for, make_user
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import all_patterns
 from patients import services as patient_services
@@ -24,7 +26,8 @@ from scheduling.tests.factories import AppointmentFactory
 from scheduling.tests.group_factories import group_type, started_meeting
 from sessions import services as session_services
 from sessions.models import GroupIntegrationCredit, IntegrationFollowUp, SessionAddendum
-from sessions.tests.factories import make_lot, make_session, prepare, ready_patient
+from sessions.selectors import lot_balance
+from sessions.tests.factories import make_lot, make_session, prepare, ready_patient, witnessed
 
 CLINICAL_APPS = ("patients", "clinic_sessions", "scheduling")
 # Configuration rows in these apps that describe no patient and that no record points to; their
@@ -117,7 +120,29 @@ def everything(django_db_setup, django_db_blocker):
         follow_up = IntegrationFollowUp.objects.create(
             session=session, themes="Themes", plan="Plan", signed_by=clinician
         )
-        make_lot(by=provider)  # a lot and its receipt entry
+        lot = make_lot(by=provider)  # a lot and its receipt entry
+        # The lot's other DEA records: a count that opens a discrepancy, destruction, inventory.
+        session_services.ledger_count(
+            lot=lot, counted_mg=lot.received_mg - 50, by=provider, **witnessed()
+        )
+        session_services.stock_destroy(
+            lot=lot,
+            quantity_mg=Decimal("100"),
+            method="kit",
+            reason="vial cracked",
+            by=provider,
+            second_witness=clinician,
+            second_witness_password=PASSWORD,
+            **witnessed(),
+        )
+        session_services.inventory_take(
+            registrant=lot.registrant,
+            kind="initial",
+            taken_on=timezone.localdate(),
+            as_of="close",
+            counts={lot.pk: (lot_balance(lot), False)},
+            by=provider,
+        )
         AppointmentFactory(patient=patient)  # an appointment, its reminders, a room and a type
         session_services.record_export_request(patient=patient, format="fhir", by=clinician)
         # A full group meeting (its type and series), a waiting place, attendance, a signed

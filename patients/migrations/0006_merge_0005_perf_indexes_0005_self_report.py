@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0005_perf_indexes'),
-        ('patients', '0005_self_report'),
+        ("patients", "0005_perf_indexes"),
+        ("patients", "0005_self_report"),
     ]
 
-    operations = [
-    ]
+    operations = []

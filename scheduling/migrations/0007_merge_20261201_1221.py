@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0004_self_report_outbox'),
-        ('scheduling', '0006_merge_20261201_1215'),
+        ("scheduling", "0004_self_report_outbox"),
+        ("scheduling", "0006_merge_20261201_1215"),
     ]
 
-    operations = [
-    ]
+    operations = []

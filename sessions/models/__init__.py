@@ -15,7 +15,14 @@ from sessions.models.ledger import (  # noqa: F401
     LedgerEntry,
     Lot,
 )
+from sessions.models.ledger_records import (  # noqa: F401
+    Destruction,
+    Discrepancy,
+    Inventory,
+    InventoryLine,
+)
 from sessions.models.records import RecordExport  # noqa: F401
+from sessions.models.registrant import Registrant  # noqa: F401
 from sessions.models.treatment import (  # noqa: F401
     CONTRAINDICATIONS_NEW_FOUND,
     CONTRAINDICATIONS_NOT_ASKED,

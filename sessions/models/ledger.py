@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kap_clinic.models import AppendOnlyModel
+from sessions import dea
+from sessions.models.registrant import Registrant
 from sessions.models.treatment import MG
 
 # --- controlled-substance ledger ------------------------------------------------------------
@@ -19,9 +21,14 @@ class Lot(AppendOnlyModel):
     """One received lot of ketamine. Immutable once received: changes are ledger entries. DEA
     Schedule III records are kept, never rewritten (21 CFR 1304.21; DESIGN.md)."""
 
+    registrant = models.ForeignKey(Registrant, on_delete=models.PROTECT, related_name="lots")
     lot_number = models.CharField(max_length=60, unique=True)
+    # Receipt record, 21 CFR 1304.22(c): what, how much, from whom (and their registration), when.
+    ndc = models.CharField("NDC", max_length=13, blank=True)
     product = models.CharField(max_length=120, default="Ketamine hydrochloride injection")
     supplier = models.CharField(max_length=200)
+    supplier_dea_number = models.CharField("supplier's DEA number", max_length=9, blank=True)
+    invoice_number = models.CharField(max_length=60, blank=True)
     concentration_mg_per_ml = models.DecimalField(
         "concentration (mg/mL)", max_digits=6, decimal_places=2
     )
@@ -31,6 +38,9 @@ class Lot(AppendOnlyModel):
     received_at = models.DateTimeField(default=timezone.now)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     append_only_message = "The controlled-substance ledger is append-only."
@@ -58,8 +68,22 @@ class Lot(AppendOnlyModel):
     def received_mg(self) -> Decimal:
         return self.mg_per_vial * self.vial_count
 
+    @property
+    def mg_per_ml(self) -> Decimal:
+        return self.concentration_mg_per_ml
+
+    def ml(self, mg: Decimal) -> Decimal:
+        return dea.ml_for_mg(mg, self.concentration_mg_per_ml)
+
+    def vials(self, mg: Decimal) -> tuple[int, Decimal]:
+        return dea.vials(mg, mg_per_ml=self.concentration_mg_per_ml, vial_ml=self.vial_volume_ml)
+
     def is_expired(self, on=None) -> bool:
         return self.expires_on < (on or timezone.localdate())
+
+    def expires_soon(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return not self.is_expired(on) and (self.expires_on - on).days <= dea.LOT_NEAR_EXPIRY_DAYS
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -72,6 +96,9 @@ class LedgerEntry(AppendOnlyModel):
         WASTE = "waste", "Waste"
         COUNT = "count", "Count"
         CORRECTION = "correction", "Correction"
+        # Stock destroyed (expired, damaged): the DEA Form 41 record, two witnesses. Not waste,
+        # which is the unused remainder of a dose.
+        DESTRUCTION = "destruction", "Destruction"
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=15, choices=Kind.choices)
@@ -130,10 +157,19 @@ class LedgerEntry(AppendOnlyModel):
             models.CheckConstraint(
                 condition=~Q(kind="correction") | ~Q(reason=""), name="ledger_correction_reason"
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="destruction")
+                | (Q(witness__isnull=False) & ~Q(witness=F("recorded_by")) & Q(change_mg__lt=0)),
+                name="ledger_destruction_witnessed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.change_mg} mg — lot {self.lot.lot_number}"
+
+    @property
+    def change_ml(self) -> Decimal:
+        return self.lot.ml(self.change_mg)
 
     @property
     def discrepancy_mg(self) -> Decimal | None:

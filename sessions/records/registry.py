@@ -44,6 +44,11 @@ NOT_RECORD: dict[str, str] = {
     "patients.SelfReportLink": "a signed link token with the answers in progress, not a record",
     "patients.SelfReportPreference": "switches for what the schedule sends, not clinical content",
     "scheduling.PatientMessage": "the outbox row that delivered a self-report link (delivery only)",
+    # The clinic's DEA stock records: they point at count, correction and destruction entries
+    # of the ledger, which name a lot and never a session (only an administration entry does,
+    # and that one is in the treatment part).
+    "clinic_sessions.Discrepancy": "a count's finding about a lot, never about a patient",
+    "clinic_sessions.Destruction": "stock destroyed from a lot, never a patient's dose",
 }
 
 

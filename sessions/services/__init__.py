@@ -7,7 +7,9 @@ ledger, one module per concern:
 - ``followups``: integration follow-ups;
 - ``group_notes``: the group note (shared and private parts), its signature, addenda, and
   counting an integration group as a member's follow-up;
-- ``ledger``: the controlled-substance ledger;
+- ``ledger``: the controlled-substance ledger (receipts, waste, counts, corrections, destruction);
+- ``discrepancies``: what a count found, theft or loss reports and their DEA dates;
+- ``inventory``: initial and biennial inventories;
 - ``records``: exports of a patient's whole record (PDF, FHIR).
 
 Views, the admin, the demo seeder and tests call these, so each rule lives once. Refusals raise
@@ -41,6 +43,12 @@ from sessions.services.courses import (  # noqa: F401
     session_link_appointment,
     session_plan,
 )
+from sessions.services.discrepancies import (  # noqa: F401
+    discrepancy_record_form_106,
+    discrepancy_record_notice,
+    discrepancy_report_loss,
+    discrepancy_resolve,
+)
 from sessions.services.followups import (  # noqa: F401
     follow_up_record,
 )
@@ -53,11 +61,17 @@ from sessions.services.group_notes import (  # noqa: F401
     member_names_in,
     roster_patients,
 )
+from sessions.services.inventory import (  # noqa: F401
+    inventory_moment,
+    inventory_take,
+)
 from sessions.services.ledger import (  # noqa: F401
     ledger_correct,
     ledger_count,
     ledger_waste,
     lot_receive,
+    registrant_problem,
+    stock_destroy,
 )
 from sessions.services.notes import (  # noqa: F401
     addendum_add,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from conftest import PASSWORD
+from kap_clinic import roles
 from patients import services as patient_services
 from patients.models import ConsentDocument, Patient
 from patients.tests.factories import (
@@ -22,7 +24,7 @@ from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType, Room
 from scheduling.tests.factories import AppointmentTypeFactory, RoomFactory
 from sessions import services
-from sessions.models import DosingProtocol, DosingSession, Lot, TreatmentCourse
+from sessions.models import DosingProtocol, DosingSession, Lot, Registrant, TreatmentCourse
 
 D = Decimal
 
@@ -100,8 +102,48 @@ def prepare(session: DosingSession, *, by: User, vitals: tuple[int, int] = (122,
     return DosingSession.objects.get(pk=session.pk)
 
 
+# A well-formed DEA number (check digit 3): (1 + 3 + 5) + 2 × (2 + 4 + 6) = 33.
+DEA_NUMBER = "FK1234563"
+SUPPLIER_DEA_NUMBER = "RH1234563"
+
+
+def make_registrant(**kw) -> Registrant:
+    number = kw.pop("dea_number", DEA_NUMBER)
+    values = {
+        "name": "KAP Clinic Ann Arbor",
+        "address": "100 Main Street, Ann Arbor, MI 48104",
+        "schedules": "2, 2N, 3, 3N, 4, 5",
+        "expires_on": timezone.localdate() + dt.timedelta(days=700),
+    }
+    values.update(kw)
+    registrant, _ = Registrant.objects.get_or_create(dea_number=number, defaults=values)
+    return registrant
+
+
+def ledger_witness() -> User:
+    """A clinician who witnesses ledger entries in tests (password ``PASSWORD``)."""
+    user, created = User.objects.get_or_create(
+        username="ledger_witness", defaults={"first_name": "Wanda", "last_name": "Witness"}
+    )
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=roles.CLINICIAN))
+    return user
+
+
+def witnessed(**kw) -> dict:
+    """Witness arguments for a ledger service call."""
+    return {"witness": kw.get("witness") or ledger_witness(), "witness_password": PASSWORD}
+
+
 def make_lot(*, by: User, number: str = "KET-001", vials: int = 10, **kw) -> Lot:
     values = {
+        "registrant": kw.pop("registrant", None) or make_registrant(),
+        "ndc": "0143-9508-10",
+        "supplier_dea_number": SUPPLIER_DEA_NUMBER,
+        "invoice_number": "INV-1001",
+        **witnessed(),
         "supplier": "Hospira",
         "concentration_mg_per_ml": D("50"),
         "vial_volume_ml": D("10"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from django.utils import timezone
+
 from kap_clinic import roles
 from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
 from patients.tests.factories import PatientFactory
@@ -16,7 +18,13 @@ from scheduling import services as scheduling
 from scheduling.tests.group_factories import started_meeting
 from sessions import services
 from sessions.models import GroupNote
-from sessions.tests.factories import make_course, make_lot, make_session
+from sessions.tests.factories import (
+    make_course,
+    make_lot,
+    make_registrant,
+    make_session,
+    witnessed,
+)
 from sessions.tests.records_matrix import RECORDS_MATRIX
 
 _lot_numbers = itertools.count(1)
@@ -49,6 +57,27 @@ def hold(ctx: Ctx) -> dict[str, Any]:
 
 def lot(ctx: Ctx) -> dict[str, Any]:
     return {"pk": make_lot(by=_staff(ctx), number=f"M-{next(_lot_numbers)}").pk}
+
+
+def discrepancy(ctx: Ctx) -> dict[str, Any]:
+    found = make_lot(by=_staff(ctx), number=f"M-{next(_lot_numbers)}")
+    count = services.ledger_count(
+        lot=found, counted_mg=found.received_mg - 50, by=_staff(ctx), **witnessed()
+    )
+    return {"pk": count.discrepancy.pk}
+
+
+def inventory(ctx: Ctx) -> dict[str, Any]:
+    registrant = make_registrant(dea_number="BM1234563", name="Second site")
+    taken = registrant.inventories.first() or services.inventory_take(
+        registrant=registrant,
+        kind="initial",
+        taken_on=timezone.localdate(),
+        as_of="opening",
+        counts={},
+        by=_staff(ctx),
+    )
+    return {"pk": taken.pk}
 
 
 def vitals_body(ctx: Ctx) -> dict[str, Any]:
@@ -138,6 +167,32 @@ MATRIX = {
     ],
     "sessions:group_note_sign": clinical_post(group_meeting_noted),
     "sessions:group_note_addendum": clinical_post(group_meeting_signed, {"text": "Later"}),
+    "sessions:lot_destroy": [
+        Case(allowed=PROVIDERS, kwargs=lot, clinical=True),
+        Case(method="post", allowed=PROVIDERS, kwargs=lot, clinical=True),
+    ],
+    "sessions:discrepancy_detail": [
+        Case(allowed=PROVIDERS, kwargs=discrepancy, clinical=True),
+        Case(
+            method="post",
+            allowed=PROVIDERS,
+            kwargs=discrepancy,
+            data={"action": "loss"},
+            clinical=True,
+        ),
+    ],
+    "sessions:inventories": Case(allowed=PROVIDERS, clinical=True),
+    "sessions:inventory_take": [
+        Case(allowed=PROVIDERS, clinical=True),
+        Case(method="post", allowed=PROVIDERS, clinical=True),
+    ],
+    "sessions:inventory_detail": Case(allowed=PROVIDERS, kwargs=inventory, clinical=True),
+    "sessions:ledger_report": Case(allowed=PROVIDERS, clinical=True),
+    "sessions:ledger_report_csv": Case(
+        allowed=PROVIDERS,
+        kwargs=lambda ctx: {"part": "reconciliation"},
+        clinical=True,
+    ),
 }
 
 # Records out (sessions.records, namespace "records"): exports, outcomes, research export.

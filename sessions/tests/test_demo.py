@@ -53,13 +53,15 @@ def test_demo_seeds_robins_course_with_sessions_vitals_and_ledger_idempotently(s
         IntegrationFollowUp.objects.count(),
         Appointment.objects.count(),
     )
-    # Six sessions (three done, one today, two later); 7 readings each; receipt and 3 doses; the
+    # Six sessions (three done, one today, two later); 7 readings each; the demo lot's receipt
+    # and 3 doses, and the near-expiry lot's receipt, count and correction (issue 13); the
     # follow-ups of sessions 1 and 2; a preparation, 6 dosing and 6 integration visits.
-    assert counts == (6, 21, 4, 2, 13)
+    assert counts == (6, 21, 7, 2, 13)
     completed = DosingSession.objects.filter(status="completed", signed_at__isnull=False)
     assert completed.count() == 3
     assert all(s.total_mg == Decimal("36.2") for s in completed)  # 72.4 kg × 0.5 mg/kg
-    assert selectors.lot_balance(Lot.objects.get()) == Decimal("5000.0") - 3 * Decimal("36.2")
+    demo_lot = Lot.objects.get(lot_number=demo.LOT_NUMBER)
+    assert selectors.lot_balance(demo_lot) == Decimal("5000.0") - 3 * Decimal("36.2")
     # The integration visit after session 3 was missed: its follow-up is overdue.
     assert [(s.number, state) for s, state in selectors.integration_worklist(now=NOW)] == [
         (3, "overdue")

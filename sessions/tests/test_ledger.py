@@ -15,7 +15,15 @@ from kap_clinic import roles
 from sessions import selectors, services
 from sessions.admin import LedgerEntryAdmin, LotAdmin
 from sessions.models import LedgerEntry, Lot
-from sessions.tests.factories import dose, make_lot, make_session, prepare
+from sessions.tests.factories import (
+    SUPPLIER_DEA_NUMBER,
+    dose,
+    make_lot,
+    make_registrant,
+    make_session,
+    prepare,
+    witnessed,
+)
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -105,7 +113,9 @@ def test_only_providers_write_the_ledger(clinician) -> None:
 def test_balance_can_never_go_below_zero(provider) -> None:
     lot = make_lot(by=provider, vials=1)
     with pytest.raises(ValidationError, match="below zero"):
-        services.ledger_correct(lot=lot, change_mg=D("-500.1"), reason="recount", by=provider)
+        services.ledger_correct(
+            lot=lot, change_mg=D("-500.1"), reason="recount", by=provider, **witnessed()
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
             lot=lot,
@@ -119,13 +129,18 @@ def test_balance_can_never_go_below_zero(provider) -> None:
 
 def test_count_records_a_discrepancy_and_a_correction_resolves_it(provider) -> None:
     lot = make_lot(by=provider, vials=1)
-    count = services.ledger_count(lot=lot, counted_mg=D("495.0"), by=provider)
+    count = services.ledger_count(lot=lot, counted_mg=D("495.0"), by=provider, **witnessed())
     assert count.discrepancy_mg == D("-5.0")
     assert selectors.lot_balance(lot) == D("500.0")  # a count does not move the balance
     with pytest.raises(ValidationError, match="needs a reason"):
-        services.ledger_correct(lot=lot, change_mg=D("-5"), reason=" ", by=provider)
+        services.ledger_correct(lot=lot, change_mg=D("-5"), reason=" ", by=provider, **witnessed())
     fix = services.ledger_correct(
-        lot=lot, change_mg=D("-5"), reason="Vial overfill loss", by=provider, corrects=count
+        lot=lot,
+        change_mg=D("-5"),
+        reason="Vial overfill loss",
+        by=provider,
+        corrects=count,
+        **witnessed(),
     )
     assert fix.balance_after_mg == D("495.0") and fix.corrects == count
 
@@ -236,8 +251,14 @@ def test_provider_receives_a_lot_and_wastes_with_a_witness_in_the_browser(
     response = as_provider.post(
         reverse("sessions:ledger"),
         {
+            "registrant": make_registrant().pk,
             "lot_number": "KET-9",
+            "ndc": "0143-9508-10",
             "supplier": "Hikma",
+            "supplier_dea_number": SUPPLIER_DEA_NUMBER,
+            "invoice_number": "INV-77",
+            "witness": clinician.pk,
+            "witness_password": PASSWORD,
             "concentration_mg_per_ml": "50",
             "vial_volume_ml": "10",
             "vial_count": "10",

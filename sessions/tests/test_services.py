@@ -121,7 +121,13 @@ def test_im_cap_is_enforced(clinician, provider) -> None:
 
 
 def test_no_dose_from_an_expired_or_exhausted_lot(clinician, provider) -> None:
-    expired = make_lot(by=provider, number="OLD", expires_on=timezone.localdate() - dt.timedelta(1))
+    # Received while still in date (an expired lot is refused at receipt), expired since.
+    expired = make_lot(
+        by=provider,
+        number="OLD",
+        expires_on=timezone.localdate() - dt.timedelta(1),
+        received_at=timezone.now() - dt.timedelta(days=10),
+    )
     session = prepare(make_session(by=clinician), by=clinician)
     with pytest.raises(ValidationError, match="expired"):
         dose(session, by=clinician, lot=expired, provider=provider)
