@@ -2,7 +2,10 @@
 ledger, one module per concern:
 
 - ``courses``: treatment courses, planned sessions, a planned session following its visit;
-- ``chair``: checklist, vitals and holds, the dose, adverse events, dissociation, discharge;
+- ``chair``: checklist and per-item overrides, screen review, vitals, holds and alerts, adverse
+  events, dissociation;
+- ``dose``: the dose (weight, dosing weight, hard stops) and the end of an infusion;
+- ``discharge``: discharge with the modified Aldrete score;
 - ``notes``: the note, its signature, addenda;
 - ``followups``: integration follow-ups;
 - ``ledger``: the controlled-substance ledger.
@@ -18,17 +21,16 @@ from __future__ import annotations
 
 from sessions.services.chair import (  # noqa: F401
     CHECKLIST_FIELDS,
-    DISCHARGE_CRITERIA,
     RECONFIRM_ANSWERS,
     adverse_event_record,
+    alert_acknowledge,
     cadss_record,
     checklist_override,
     checklist_update,
-    dose_end,
-    dose_record,
     hold_acknowledge,
+    phase_at,
+    screens_review_record,
     session_abort,
-    session_discharge,
     vitals_record,
 )
 from sessions.services.courses import (  # noqa: F401
@@ -37,6 +39,15 @@ from sessions.services.courses import (  # noqa: F401
     session_follow_appointment,
     session_link_appointment,
     session_plan,
+)
+from sessions.services.discharge import (  # noqa: F401
+    DISCHARGE_CRITERIA,
+    session_discharge,
+)
+from sessions.services.dose import (  # noqa: F401
+    WEIGHT_UNITS,
+    dose_end,
+    dose_record,
 )
 from sessions.services.followups import (  # noqa: F401
     follow_up_record,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -157,3 +158,32 @@ def plan_booked_session(course: TreatmentCourse, *, by: User, starts_at: dt.date
     """A dosing visit booked and a session planned on it."""
     visit = book_visit(course.patient, by=by, starts_at=starts_at)
     return services.session_plan(course=course, appointment=visit, by=by)
+
+
+def discharge(
+    session: DosingSession, *, by: User, at: dt.datetime | None = None, **kw
+) -> DosingSession:
+    """Discharge at ``at`` (default: the end of the minimum observation), with the clock there
+    and a calm reading five minutes before, the Aldrete items at 2 unless given."""
+    session = DosingSession.objects.get(pk=session.pk)
+    at = at or session.observed_until
+    with time_machine.travel(at + dt.timedelta(seconds=30), tick=False):
+        if kw.pop("reading", True):
+            services.vitals_record(
+                session=session,
+                systolic=120,
+                diastolic=78,
+                heart_rate=70,
+                spo2=98,
+                by=by,
+                taken_at=at - dt.timedelta(minutes=5),
+            )
+        args = {
+            "criteria": dict.fromkeys(services.DISCHARGE_CRITERIA, True),
+            "escort_name": "Jamie Doe",
+            "activity": 2,
+            "respiration": 2,
+            "consciousness": 2,
+        }
+        args.update(kw)
+        return services.session_discharge(session=session, by=by, at=at, **args)
