@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sessions.models import (
     AdverseEvent,
+    ChecklistOverride,
     DosingProtocol,
     DosingSession,
     IntegrationFollowUp,
@@ -31,10 +32,13 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
         "default_mg_per_kg",
         "min_mg_per_kg",
         "max_mg_per_kg",
-        "cap_mg",
+        "cap_label",
+        "dosing_weight_method",
+        "min_interval_hours",
         "vitals_interval_minutes",
         "min_observation_minutes",
     )
+    readonly_fields = ("cap_label",)
     fieldsets = (
         (None, {"fields": ("route", "name")}),
         (
@@ -45,7 +49,10 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
                     "min_mg_per_kg",
                     "max_mg_per_kg",
                     "cap_mg",
+                    "cap_label",
                     "infusion_minutes",
+                    "dosing_weight_method",
+                    "min_interval_hours",
                 )
             },
         ),
@@ -68,6 +75,13 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # past sessions refer to their protocol
+
+    @admin.display(description="absolute cap in force")
+    def cap_label(self, obj: DosingProtocol) -> str:
+        # Said plainly, so nobody assumes a cap that is not there (issue: chair-side safety).
+        if obj is None or obj.pk is None or obj.cap_mg is None:
+            return "No absolute mg cap: only the mg/kg range limits the dose."
+        return f"{obj.cap_mg} mg"
 
 
 class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
@@ -97,7 +111,7 @@ class DosingSessionAdmin(ReadOnlyClinicalAdmin):
     list_select_related = ("course__patient",)
 
 
-for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp):
+for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp, ChecklistOverride):
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 
