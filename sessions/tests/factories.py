@@ -22,7 +22,7 @@ from patients.tests.factories import (
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType, Room
 from scheduling.tests.factories import AppointmentTypeFactory, RoomFactory
-from sessions import services
+from sessions import selectors, services
 from sessions.models import DosingProtocol, DosingSession, Lot, TreatmentCourse
 
 D = Decimal
@@ -187,3 +187,11 @@ def discharge(
         }
         args.update(kw)
         return services.session_discharge(session=session, by=by, at=at, **args)
+
+
+def override_open_items(session: DosingSession, *, by: User, reason: str) -> DosingSession:
+    """A provider overrides every open checklist item that may be overridden, one by one."""
+    for item in selectors.checklist_items(session):
+        if item.blocks and item.overridable and not item.hard_stop:
+            services.checklist_override(session=session, item=item.key, reason=reason, by=by)
+    return DosingSession.objects.get(pk=session.pk)
