@@ -297,6 +297,12 @@ class AdverseEventForm(forms.ModelForm):
             "action_taken": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Back-charting: the onset may be given; empty means now (services.adverse_event_record).
+        self.fields["onset_at"].required = False
+        self.fields["onset_at"].help_text = "Leave empty for now."
+
     def clean(self):
         data = super().clean()
         onset, resolved = data.get("onset_at"), data.get("resolved_at")

@@ -372,3 +372,33 @@ def test_providers_home_lists_open_alerts(as_provider, clinician, provider) -> N
     )
     home = page(as_provider.get(reverse("home")))
     assert 'data-testid="home-open-alerts"' in home and "tachycardia" in home
+
+
+def test_the_flowsheets_own_polling_does_not_keep_the_sign_in_alive(as_clinician, clinician):
+    session = make_session(by=clinician)
+    url = reverse("sessions:vitals_live", args=[session.pk])
+    assert as_clinician.get(url).status_code == 200
+    before = as_clinician.session["kap_last_seen"]
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        polled = as_clinician.get(url, headers={"X-Kap-Poll": "1", "HX-Request": "true"})
+        assert polled.status_code == 200 and 'data-testid="vitals-table"' in page(polled)
+        assert as_clinician.session["kap_last_seen"] == before
+        as_clinician.get(url)
+        assert as_clinician.session["kap_last_seen"] > before
+
+
+def test_an_adverse_event_can_be_back_charted_and_shows_both_times(as_clinician, clinician):
+    with time_machine.travel(at_today(9, 0), tick=False):
+        session = make_session(by=clinician)
+    with time_machine.travel(at_today(10, 2), tick=False):
+        response = as_clinician.post(
+            reverse("sessions:adverse_event_add", args=[session.pk]),
+            {
+                "kind": "nausea",
+                "severity": "mild",
+                "onset_at": f"{timezone.localdate():%Y-%m-%d}T09:40",
+            },
+        )
+        assert response.status_code == 302
+        html = page(as_clinician.get(reverse("sessions:session_detail", args=[session.pk])))
+    assert f"from 09:40, entered 10:02 by {clinician.get_full_name()}" in html
