@@ -402,3 +402,12 @@ def test_an_adverse_event_can_be_back_charted_and_shows_both_times(as_clinician,
         assert response.status_code == 302
         html = page(as_clinician.get(reverse("sessions:session_detail", args=[session.pk])))
     assert f"from 09:40, entered 10:02 by {clinician.get_full_name()}" in html
+
+
+def test_protocol_admin_says_when_there_is_no_absolute_cap(as_clinic_admin) -> None:
+    iv, im = protocol("iv"), protocol("im")
+    url = "admin:clinic_sessions_dosingprotocol_change"
+    assert "No absolute mg cap" in page(as_clinic_admin.get(reverse(url, args=[iv.pk])))
+    shown = page(as_clinic_admin.get(reverse(url, args=[im.pk])))
+    assert "No absolute mg cap" not in shown and "60.0 mg" in shown
+    assert 'name="dosing_weight_method"' in shown and 'name="min_interval_hours"' in shown
