@@ -3,11 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+# `make run PORT=8010` serves on another port; reminder links follow it (SITE_URL below).
+PORT ?= 8000
 
 .PHONY: run test e2e lint bench format migrate demo clean help
 
 help:
-	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:8000 with Celery"
+	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:$(PORT) with Celery"
 	@echo "make test  - install test dependencies and run the whole test suite"
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
 	@echo "make lint  - ruff, import layers (import-linter), bandit, migrations check"
@@ -28,15 +30,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # The local demo: DEBUG on, SQLite, filesystem broker, e-mail to var/mail/, no MFA.
 run: export DEBUG := true
 run: export MFA_REQUIRED_ROLES := none
+run: export PORT := $(PORT)
+# Links in the reminders the worker sends point at this server, unless SITE_URL is set.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	mkdir -p var/mail var/broker
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo
-	@echo "  KAP Clinic is starting at http://127.0.0.1:8000  (Ctrl-C stops the web server and Celery)"
+	@echo "  KAP Clinic is starting at http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and Celery)"
 	@echo "  Sent reminders appear as files in var/mail/"
 	@echo
-	exec $(VENV)/bin/honcho start -f Procfile
+	exec $(VENV)/bin/honcho start -f Procfile --port $(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 
 from kap_clinic import roles
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counts (kap_clinic.witness) must not carry from one test to the next: user ids
+    repeat once a test's transaction is rolled back."""
+    cache.clear()
+    yield
 
 
 def make_user(username: str, role: str | None, **extra: object) -> User:

@@ -99,7 +99,8 @@ def test_patient_confirms_fasting_and_escort_on_a_phone_without_signing_in(phone
     )
     appointment = AppointmentFactory(type=dosing, starts_at=tomorrow_at(9))
     page = phone_page
-    page.goto(reverse("scheduling:link_manage", args=[links.make_token(appointment)]))
+    manage = reverse("scheduling:link_manage", args=[links.make_token(appointment, "manage")])
+    page.goto(manage)
     expect(page.get_by_test_id("link-when")).to_contain_text(
         timezone.localtime(appointment.starts_at).strftime("%B")
     )
@@ -107,6 +108,8 @@ def test_patient_confirms_fasting_and_escort_on_a_phone_without_signing_in(phone
     page.get_by_role("link", name="I will come").click()
     page.get_by_role("button", name="Yes, I will come").click()
     expect(page.get_by_test_id("link-done")).to_be_visible()
+    # A confirm link opens only the confirmation; the preparation questions have their own.
+    page.goto(manage)
     page.get_by_role("link", name="Confirm fasting and escort").click()
     page.get_by_label(re.compile("no solid food")).check()
     page.get_by_label("Escort's name").fill("Kim Lee")

@@ -105,10 +105,10 @@ def test_clinician_documents_an_iv_session_from_checklist_to_signed_note(
     cadss = page.get_by_test_id("cadss-form")
     items = cadss.locator("fieldset")
     expect(items).to_have_count(6)
-    for index, answer in enumerate(["2 · Moderately", "1 · Slightly", "1 · Slightly"]):
-        items.nth(index).get_by_label(answer).check()
+    for index, answer in enumerate(["Moderately", "Slightly", "Slightly"]):
+        items.nth(index).get_by_label(answer, exact=True).check()
     for index in range(3, 6):
-        items.nth(index).get_by_label("0 · Not at all").check()
+        items.nth(index).get_by_label("Not at all", exact=True).check()
     cadss.get_by_role("button", name="Save CADSS-6").click()
     expect(page.get_by_test_id("cadss-result")).to_contain_text("CADSS-6: 4 / 24")
 

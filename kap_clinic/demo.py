@@ -40,7 +40,9 @@ def seed_staff(*, password: str) -> dict[str, User]:
         user.email = f"{username}@demo-clinic.invalid"
         user.is_active = True
         user.is_staff = role == roles.CLINIC_ADMIN
-        user.is_superuser = role == roles.CLINIC_ADMIN
+        # The clinic admin works through the "Clinic admin" group's permissions, never as a
+        # superuser: a superuser is a break-glass account (SECURITY.md).
+        user.is_superuser = False
         user.password = hashed
         user.save()
         user.groups.set([Group.objects.get(name=role)])

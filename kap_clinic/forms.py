@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from kap_clinic.params import ClinicDateField
+
 
 class AccessLogFilterForm(forms.Form):
     """Filters of the PHI access log review page; dates are days in the clinic's time zone."""
@@ -19,10 +21,10 @@ class AccessLogFilterForm(forms.Form):
     patient = forms.IntegerField(
         label="Patient ID", required=False, min_value=1, max_value=2**63 - 1
     )
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -5,15 +5,40 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
-class AccessEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("The PHI access log is append-only.")
+        raise TypeError(self.model.append_only_message)
 
     def delete(self):
-        raise TypeError("The PHI access log is append-only.")
+        raise TypeError(self.model.append_only_message)
 
 
-class AccessEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row that is written once and never changed or deleted, here or (on PostgreSQL) in the
+    database (``kap_clinic.append_only``). Append-only is an invariant of the row, so it lives
+    on the model: ``save`` of a stored row, ``delete``, and queryset ``update``/``delete`` raise.
+    """
+
+    append_only_message = "This record is append-only."
+    # What ``save`` of a stored row says (what to do instead); the message above by default.
+    append_only_save_message = ""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # Any pk at all: Django would turn a save with a known pk into an UPDATE.
+        if self.pk is not None:
+            raise TypeError(self.append_only_save_message or self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(self.append_only_message)
+
+
+class AccessEvent(AppendOnlyModel):
     """One look at (or denied attempt on) a patient's information. Append-only: HIPAA's audit
     controls (45 CFR 164.312(b)) ask for a record of who accessed PHI, when and what."""
 
@@ -29,7 +54,7 @@ class AccessEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     allowed = models.BooleanField(default=True)
 
-    objects = AccessEventQuerySet.as_manager()
+    append_only_message = "The PHI access log is append-only."
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -38,15 +63,6 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         verb = "viewed" if self.allowed else "was refused"
         return f"{self.user} {verb} {self.what} of patient {self.patient_id} at {self.at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs) -> None:
-        # Append-only is an invariant of the row, so it lives on the model.
-        if self.pk is not None:
-            raise TypeError("The PHI access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The PHI access log is append-only.")
 
 
 class ClinicSession(AbstractBaseSession):

@@ -10,9 +10,12 @@ the form falls back to its usual destination.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -44,3 +47,15 @@ def next_path(request: HttpRequest) -> str:
     """The request's ``next`` (form field first, then query string) if it is a page of this
     site, else ""."""
     return local_path(request.POST.get(FIELD) or request.GET.get(FIELD) or "", request=request)
+
+
+def redirect_next(
+    request: HttpRequest, fallback: str, *args: Any, **kwargs: Any
+) -> HttpResponseRedirect:
+    """Redirect to the request's ``next`` when it is a page of this site, else to ``fallback``
+    (a URL name with its arguments, as for ``redirect``). A ``next`` that was given but refused
+    is said in a message: the action itself is done, only the way back changed."""
+    back = next_path(request)
+    if not back and (request.POST.get(FIELD) or request.GET.get(FIELD)):
+        messages.info(request, "The page to go back to is not one of this site's; you are here.")
+    return redirect(back or fallback, *args, **kwargs)

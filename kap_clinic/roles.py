@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 FRONT_DESK = "Front desk"
@@ -77,6 +78,16 @@ def check_role(user: User | AnonymousUser, *roles: str | Iterable[str]) -> None:
     """Raise PermissionDenied (403) unless the user has one of the roles."""
     if not has_role(user, *roles):
         raise PermissionDenied("Your role does not give access to this page.")
+
+
+def users_in_roles(*roles: str | Iterable[str]) -> QuerySet[User]:
+    """Active users in any of ``roles`` (group names), by name: the clinician pickers, the
+    witness list. One query."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=_flatten(roles))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def role_required(*roles: str | Iterable[str]) -> Callable[[Callable[..., HttpResponse]], Any]:

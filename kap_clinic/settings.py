@@ -42,6 +42,8 @@ CLINIC_ADDRESS = env("CLINIC_ADDRESS", default="100 Main Street, Ann Arbor, MI 4
 CLINIC_PHONE = env("CLINIC_PHONE", default="+1 734 555 0100")
 # Absolute base for links in reminders (no request exists when a worker sends them).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminder links (scheduling.links) stop working this many days after they were sent.
+REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
 
 INSTALLED_APPS = [
     # The Django admin, with a site that requires a verified second factor (kap_clinic.admin_site).
@@ -160,6 +162,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind a TLS proxy the client address comes from X-Forwarded-For.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Witness passwords on the controlled-substance ledger: throttled like sign-in (kap_clinic.witness).
+WITNESS_FAILURE_LIMIT = env.int("WITNESS_FAILURE_LIMIT", default=AXES_FAILURE_LIMIT)
+WITNESS_LOCKOUT = timedelta(minutes=env.int("WITNESS_LOCKOUT_MINUTES", default=15))
 
 # Multi-factor authentication (TOTP, django-otp). MFA_REQUIRED_ROLES: "all", "none", or a
 # comma-separated list of role names ("Medical provider,Clinic admin"); staff in those roles
@@ -237,6 +242,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds throttling counts (witness passwords): shared through Redis in production,
+# per process in the local demo.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

@@ -32,3 +32,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # with override_settings.
 MFA_REQUIRED_ROLES = "none"
 MFA_ADMIN_REQUIRED = False
+
+# Throttle counts (kap_clinic.witness) stay inside one test run: a process-local cache, emptied
+# before each test by the root conftest.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

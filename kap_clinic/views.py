@@ -6,14 +6,12 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,6 +19,7 @@ from kap_clinic import audit, mfa, roles, sessions
 from kap_clinic.forms import AccessLogFilterForm, TokenForm
 from kap_clinic.home import areas_for, panels_for
 from kap_clinic.models import AccessEvent
+from kap_clinic.redirects import next_path
 
 ACCESS_LOG_PAGE_SIZE = 50
 CSV_BATCH = 1000
@@ -128,12 +127,7 @@ def _csv_batch(writer, events: list) -> Iterator[str]:
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return next_path(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _code_error(request: HttpRequest) -> str:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from patients import services
 from patients.models import (
     Consent,
@@ -28,12 +29,10 @@ from patients.models import (
 )
 
 
-class ClinicalAdmin(SimpleHistoryAdmin):
-    """No deletes; and a history "revert" is a change, so it needs change permission on the
-    record as it is now (simple-history checks only view permission before saving a revert)."""
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ClinicalAdmin(AuditedAdminMixin, NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """No deletes; every look at a row is in the access log; and a history "revert" is a change,
+    so it needs change permission on the record as it is now (simple-history checks only view
+    permission before saving a revert)."""
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
@@ -45,14 +44,8 @@ class ClinicalAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyAdmin(ClinicalAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ClinicalAdmin):
     """Records created only through the clinic's views (scored, signed at creation)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Patient)
@@ -109,20 +102,11 @@ class ContraindicationInline(admin.TabularInline):
         return obj is None or not obj.is_signed
 
 
-class AddendumInline(admin.TabularInline):
+class AddendumInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = IntakeAddendum
     extra = 0
     fields = ("created_at", "author", "text")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Intake)

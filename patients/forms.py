@@ -23,11 +23,7 @@ class ClinicianChoiceField(forms.ModelChoiceField):
 
 
 def clinicians() -> Any:
-    return (
-        User.objects.filter(is_active=True, groups__name__in=roles.CLINICAL)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return roles.users_in_roles(roles.CLINICAL)
 
 
 class PatientForm(forms.ModelForm):
@@ -252,10 +248,18 @@ class MeasureForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, code: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, code: str, timed: bool = True, buttons: bool = True, **kwargs: Any
+    ) -> None:
+        """``timed=False`` drops "Taken at" (a form inside a dated record, e.g. the CADSS-6 of
+        a dosing session); ``buttons=False`` renders plain radios (crispy layouts) instead of
+        the button group of the measure page."""
         super().__init__(*args, **kwargs)
         self.code = code
         self.instrument = instruments.INSTRUMENTS[code]
+        if not timed:
+            del self.fields["taken_at"]
+        radio_attrs = {"class": "btn-check"} if buttons else {}
         if code == instruments.CSSRS:
             for key, text in zip(self.instrument.keys, self.instrument.items, strict=True):
                 conditional = key in _CSSRS_CONDITIONAL
@@ -264,7 +268,7 @@ class MeasureForm(forms.Form):
                     choices=((("", "Not asked"),) if conditional else ()) + _YES_NO,
                     initial="" if conditional else None,
                     required=not conditional,
-                    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                    widget=forms.RadioSelect(attrs=radio_attrs),
                     help_text=(
                         "Ask only if question 2 is yes."
                         if key in ("q3", "q4", "q5")
@@ -279,7 +283,7 @@ class MeasureForm(forms.Form):
                     label=f"{number}. {text}",
                     choices=[(str(v), label) for v, label in self.instrument.options],
                     coerce=int,
-                    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                    widget=forms.RadioSelect(attrs=radio_attrs),
                     error_messages={"required": "Answer this item."},
                 )
 

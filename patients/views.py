@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import client_ip, record_access
+from kap_clinic.errors import service_errors
+from kap_clinic.params import parse_id
 from kap_clinic.redirects import next_path
 from patients import chart, contraindications, forms, instruments, sections, selectors, services
 from patients.models import (
@@ -74,16 +76,6 @@ def _patient(request: HttpRequest, pk: int, *, what: str, clinical: bool = False
     patient = selectors.patient_for_user(user=request.user, pk=pk, clinical=clinical)
     record_access(request=request, patient_id=patient.pk, what=what)
     return patient
-
-
-def _add_errors(form: Any, error: ValidationError | ValueError) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    messages_ = error.messages if isinstance(error, ValidationError) else [str(error)]
-    for message in messages_:
-        form.add_error(None, message)
 
 
 # --- registry (front office) -------------------------------------------------------------------
@@ -162,11 +154,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 "confirm this is a different person to save.",
             )
         else:
-            try:
+            with service_errors(form):
                 patient = services.patient_create(by=request.user, **form.service_fields())
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
                 messages.success(request, f"{patient.display_name} registered as {patient.mrn}.")
                 return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/patient_create.html", {"form": form, "duplicates": duplicates})
@@ -189,11 +178,8 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient(request, pk, what="demographics edit")
     form = forms.PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.patient_update(patient=patient, by=request.user, **form.service_fields())
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/patient_update.html", {"form": form, "patient": patient})
@@ -243,13 +229,10 @@ def patient_status(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient(request, pk, what="status", clinical=True)
     form = forms.StatusForm(request.POST, patient=patient)
     if form.is_valid():
-        try:
+        with service_errors(request):
             services.patient_set_status(
                 patient=patient, status=form.cleaned_data["status"], by=request.user
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
             messages.success(request, f"Status set to {patient.get_status_display()}.")
     else:
         messages.error(request, "That status change is not allowed from here.")
@@ -307,7 +290,7 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("patients:intake_detail", pk=intake.pk)
     form = forms.IntakeForm(request.POST or None, instance=intake)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.intake_update(
                 intake=intake,
                 by=request.user,
@@ -315,9 +298,6 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 screen_notes=form.screen_notes(),
                 **form.service_fields(),
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Intake draft saved.")
             next_measure = request.POST.get("measure")
             if next_measure in selectors.BASELINE_MEASURES:
@@ -342,11 +322,8 @@ def intake_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_view(roles.CLINICAL, what="intake sign", model=Intake)
 def intake_sign(request: HttpRequest, pk: int) -> HttpResponse:
     intake = _intake(request, pk, what="intake sign")
-    try:
+    with service_errors(request):
         services.intake_sign(intake=intake, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, "Intake signed. It is now locked; later changes are addenda.")
     return redirect("patients:intake_detail", pk=intake.pk)
 
@@ -357,13 +334,10 @@ def intake_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     intake = _intake(request, pk, what="intake addendum")
     form = forms.AddendumForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(request):
             services.intake_add_addendum(
                 intake=intake, text=form.cleaned_data["text"], by=request.user
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
             messages.success(request, "Addendum added.")
     else:
         messages.error(request, "An addendum needs some text.")
@@ -394,8 +368,8 @@ def measure_create(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if code not in instruments.INSTRUMENTS:
         raise Http404("No such measure.")
     intake = None
-    intake_pk = request.GET.get("intake") or request.POST.get("intake") or ""
-    if intake_pk.isdigit():
+    intake_pk = parse_id(request.GET.get("intake") or request.POST.get("intake"))
+    if intake_pk is not None:
         intake = selectors.intake_for_user(user=request.user, pk=intake_pk)
         if intake.patient_id != patient.pk or intake.is_signed:
             intake = None
@@ -403,7 +377,7 @@ def measure_create(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     back = next_path(request)
     form = forms.MeasureForm(request.POST or None, code=code)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form, also=(ValueError,)):
             measure = services.measure_record(
                 patient=patient,
                 code=code,
@@ -412,9 +386,6 @@ def measure_create(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 taken_at=form.cleaned_data.get("taken_at"),
                 intake=intake,
             )
-        except (ValueError, ValidationError) as error:
-            _add_errors(form, error)
-        else:
             messages.success(
                 request,
                 f"{form.instrument.name} saved: {measure.result_label or 'recorded'}.",
@@ -478,13 +449,10 @@ def risk_flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("patients:chart", pk=flag.patient_id)
     form = forms.AcknowledgeFlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.risk_flag_acknowledge(
                 flag=flag, note=form.cleaned_data["note"], by=request.user
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Suicide-risk flag acknowledged.")
             return redirect("patients:chart", pk=flag.patient_id)
     return render(
@@ -503,7 +471,7 @@ def eligibility_create(request: HttpRequest, pk: int) -> HttpResponse:
     intake = selectors.latest_signed_intake(patient)
     form = forms.EligibilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.eligibility_sign(
                 patient=patient,
                 decision=form.cleaned_data["decision"],
@@ -511,9 +479,6 @@ def eligibility_create(request: HttpRequest, pk: int) -> HttpResponse:
                 override_reason=form.cleaned_data["override_reason"],
                 by=request.user,
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Eligibility decision signed.")
             return redirect("patients:chart", pk=patient.pk)
     return render(
@@ -544,7 +509,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         if document is None:
             form.add_error(None, "No consent document is published yet (ask the clinic admin).")
         else:
-            try:
+            with service_errors(form):
                 services.consent_sign(
                     patient=patient,
                     document=document,
@@ -553,9 +518,6 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     ip_address=client_ip(request),
                 )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
                 messages.success(request, f"Consent v{document.version} signed.")
                 return redirect("patients:chart", pk=patient.pk)
     return render(
@@ -571,13 +533,10 @@ def consent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(request=request, patient_id=consent.patient_id, what="consent")
     form = forms.RevokeConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.consent_revoke(
                 consent=consent, note=form.cleaned_data["note"], by=request.user
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, "Consent revoked.")
             return redirect("patients:chart", pk=consent.patient_id)
     current = selectors.current_consent_document()

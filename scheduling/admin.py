@@ -7,21 +7,20 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from scheduling.models import Appointment, AppointmentType, Reminder, Room, WorkingHours
 
 
 @admin.register(Room)
-class RoomAdmin(SimpleHistoryAdmin):
+class RoomAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "active", "position")
     list_filter = ("kind", "active")
     list_editable = ("active", "position")
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past appointments keep pointing at the room; deactivate instead
+    # No delete: past appointments keep pointing at the room; deactivate instead.
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(SimpleHistoryAdmin):
+class AppointmentTypeAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -34,9 +33,6 @@ class AppointmentTypeAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("kind", "active")
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(SimpleHistoryAdmin):
@@ -44,19 +40,8 @@ class WorkingHoursAdmin(SimpleHistoryAdmin):
     list_filter = ("weekday", "clinician")
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("starts_at", "patient", "type", "clinician", "room", "status")
     list_filter = ("status", "type", "clinician")
     date_hierarchy = "starts_at"
@@ -64,16 +49,7 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("appointment_id", "channel", "offset_hours", "due_at", "status", "attempts")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Reminder._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

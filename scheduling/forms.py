@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from phonenumber_field.formfields import PhoneNumberField
 
+from kap_clinic.params import ClinicDateField
 from patients.models import Patient
 from patients.selectors import patients_pick, patients_search
 from scheduling import selectors
@@ -31,7 +32,7 @@ def _aware(day: date, at: time) -> datetime:
 
 
 class _StartMixin(forms.Form):
-    date = forms.DateField(widget=DATE_INPUT)
+    date = ClinicDateField(widget=DATE_INPUT)
     time = forms.TimeField(widget=TIME_INPUT)
     allow_outside_hours = forms.BooleanField(
         required=False, label="Book even outside the clinician's working hours"
@@ -171,7 +172,7 @@ class BookingForm(PatientPickerForm, _StartMixin, forms.Form):
     )
     new_first_name = forms.CharField(label="First name", max_length=100, required=False)
     new_last_name = forms.CharField(label="Last name", max_length=100, required=False)
-    new_date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE_INPUT)
+    new_date_of_birth = ClinicDateField(label="Date of birth", required=False, widget=DATE_INPUT)
     new_phone = PhoneNumberField(label="Phone", required=False)
     new_email = forms.EmailField(label="E-mail", required=False)
 
@@ -244,7 +245,7 @@ class SeriesForm(PatientPickerForm, forms.Form):
         queryset=AppointmentType.objects.filter(active=True), label="Visit type"
     )
     clinician = ClinicianChoiceField(queryset=User.objects.none())
-    first_day = forms.DateField(widget=DATE_INPUT, label="From")
+    first_day = ClinicDateField(widget=DATE_INPUT, label="From")
     weekdays = forms.TypedMultipleChoiceField(
         choices=[
             (0, "Mon"),
@@ -316,13 +317,6 @@ class PublicCancelForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Please tell us why, in a few words.")
         return reason
-
-
-def default_day(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
 
 
 def week_start(day: date) -> date:

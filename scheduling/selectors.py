@@ -55,11 +55,7 @@ def appointment_for_user(*, user: User | AnonymousUser, pk: int) -> Appointment:
 
 def clinicians() -> QuerySet[User]:
     """Staff who see patients: clinicians and medical providers."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=roles.CLINICAL)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return roles.users_in_roles(roles.CLINICAL)
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -13,16 +13,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
+from kap_clinic.params import parse_date, query_date, query_id
+from kap_clinic.redirects import redirect_next
 from patients.selectors import patients_pick
 from scheduling import availability, forms, links, selectors, services
 from scheduling.models import Appointment, AppointmentType
@@ -37,17 +39,12 @@ def _picker_too_short(query: str) -> bool:
     return len(query) < PICKER_MIN_CHARS and not query.isdigit()
 
 
-def _form_error(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
-
-
 # --- calendars -------------------------------------------------------------------------------
 
 
 @roles.role_required(FRONT_OFFICE)
 def day(request: HttpRequest) -> HttpResponse:
-    day = forms.default_day(request.GET.get("date"))
+    day = query_date(request, "date", default=timezone.localdate())
     by = "room" if request.GET.get("by") == "room" else "clinician"
     calendar = selectors.day_calendar(day=day, by=by)
     return render(
@@ -67,7 +64,7 @@ def day(request: HttpRequest) -> HttpResponse:
 
 @roles.role_required(FRONT_OFFICE)
 def week(request: HttpRequest) -> HttpResponse:
-    day = forms.default_day(request.GET.get("date"))
+    day = query_date(request, "date", default=timezone.localdate())
     monday = forms.week_start(day)
     return render(
         request,
@@ -102,16 +99,14 @@ def _booking_initial(request: HttpRequest) -> dict[str, Any]:
     if start:
         try:
             moment = timezone.localtime(timezone.datetime.fromisoformat(start))
-        except ValueError:
+        except (ValueError, OverflowError):  # not a time, naive, or beyond year 1 / 9999
             moment = None
-        if moment is not None:
+        if moment is not None and parse_date(moment.date().isoformat()):
             initial.update(date=moment.date(), time=moment.time().replace(second=0))
-    for name in ("clinician", "room", "type"):
-        if request.GET.get(name, "").isdigit():
-            initial[name] = int(request.GET[name])
     # "Book appointment" on a patient's page: the picker opens with that patient chosen.
-    if request.GET.get("patient", "").isdigit():
-        initial["patient"] = int(request.GET["patient"])
+    for name in ("clinician", "room", "type", "patient"):
+        if (pk := query_id(request, name)) is not None:
+            initial[name] = pk
     return initial
 
 
@@ -156,21 +151,17 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
             "by": request.user,
             "allow_outside_hours": data["allow_outside_hours"],
         }
-        try:
+        with service_errors(form):
             if data["patient"] is None:
                 appointment = services.inquiry_book_consultation(
                     patient_fields=form.new_patient_fields(), **common
                 )
             else:
                 appointment = services.appointment_book(patient=data["patient"], **common)
-        except services.OutsideWorkingHours as error:
-            _form_error(form, error)
-            form.fields["allow_outside_hours"].widget.attrs["autofocus"] = True
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             messages.success(request, f"Booked: {appointment}.")
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
+        if form.has_error(NON_FIELD_ERRORS, code="outside_hours"):
+            form.fields["allow_outside_hours"].widget.attrs["autofocus"] = True
     if form.is_bound and form.errors:
         data = form.cleaned_data
         if data.get("type") and data.get("clinician"):
@@ -188,8 +179,11 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
 @roles.role_required(FRONT_OFFICE)
 def next_available(request: HttpRequest) -> HttpResponse:
     """ "Next available" starts for a visit type and clinician (htmx partial or page)."""
-    type_ = AppointmentType.objects.filter(pk=request.GET.get("type") or 0, active=True).first()
-    clinician = selectors.clinicians().filter(pk=request.GET.get("clinician") or 0).first()
+    # A partial: an unusable id shows the "choose a type and a clinician" answer, no message.
+    type_id = query_id(request, "type", say=False)
+    clinician_id = query_id(request, "clinician", say=False)
+    type_ = AppointmentType.objects.filter(pk=type_id, active=True).first() if type_id else None
+    clinician = selectors.clinicians().filter(pk=clinician_id).first() if clinician_id else None
     slots = []
     if type_ and clinician:
         slots = availability.next_available_slots(
@@ -210,7 +204,7 @@ def series_book(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         starts = form.starts()
         if "commit" in request.POST:
-            try:
+            with service_errors(form):
                 booked = services.appointment_series_book(
                     patient=data["patient"],
                     type=data["type"],
@@ -219,9 +213,6 @@ def series_book(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                     allow_outside_hours=data["allow_outside_hours"],
                 )
-            except ValidationError as error:
-                _form_error(form, error)
-            else:
                 messages.success(request, f"Booked {len(booked)} visits.")
                 return redirect("patients:detail", pk=data["patient"].pk)
         preview = services.series_preview(
@@ -289,7 +280,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.appointment_reschedule(
                 appointment=appointment,
                 starts_at=form.starts_at(),
@@ -298,9 +289,6 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 allow_outside_hours=form.cleaned_data["allow_outside_hours"],
             )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             messages.success(request, "Appointment moved; its reminders were moved too.")
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
     return render(
@@ -315,13 +303,10 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = selectors.appointment_for_user(user=request.user, pk=pk)
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.appointment_cancel(
                 appointment=appointment, reason=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
             messages.success(request, "Appointment cancelled; its reminders will not go out.")
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
     return render(
@@ -334,16 +319,10 @@ def _status_action(service, done: str):
     @roles.role_required(FRONT_OFFICE)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         appointment = selectors.appointment_for_user(user=request.user, pk=pk)
-        try:
+        with service_errors(request):
             service(appointment=appointment, by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
             messages.success(request, f"{appointment.patient.display_name}: {done}.")
-        target = request.POST.get("next", "")
-        if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-            return redirect(target)
-        return redirect("scheduling:appointment_detail", pk=appointment.pk)
+        return redirect_next(request, "scheduling:appointment_detail", pk=appointment.pk)
 
     return view
 
@@ -365,11 +344,8 @@ def reminders(request: HttpRequest) -> HttpResponse:
 @roles.role_required(FRONT_OFFICE)
 def reminder_retry(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = selectors.reminder_for_user(user=request.user, pk=pk)
-    try:
+    with service_errors(request):
         reminder = services.reminder_retry(reminder=reminder, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         if reminder.status == reminder.Status.PENDING:
             messages.success(request, "The reminder will be sent within a minute.")
         else:
@@ -380,9 +356,11 @@ def reminder_retry(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the patient's signed links (no login) ---------------------------------------------------
 
 
-def _link_page(request: HttpRequest, token: str, template: str, form_class=None, action=None):
+def _link_page(
+    request: HttpRequest, token: str, purpose: str, form_class=None, action=None
+) -> HttpResponse:
     try:
-        appointment = links.appointment_for_token(token)
+        appointment = links.appointment_for_token(token, purpose=purpose)
     except links.LinkError as error:
         return render(
             request,
@@ -405,12 +383,14 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
         done = True
     return render(
         request,
-        template,
+        f"scheduling/link_{purpose}.html",
         {
             "starts_at": timezone.localtime(appointment.starts_at),
             "form": form,
             "done": done,
             "token": token,
+            # The manage page offers the other links, each with its own token.
+            "links": links.links_for(appointment, absolute=False) if purpose == "manage" else None,
             "asks_preparation": appointment.type.is_dosing,
         },
     )
@@ -419,7 +399,7 @@ def _link_page(request: HttpRequest, token: str, template: str, form_class=None,
 @login_not_required
 @require_GET
 def link_manage(request: HttpRequest, token: str) -> HttpResponse:
-    return _link_page(request, token, "scheduling/link_manage.html")
+    return _link_page(request, token, "manage")
 
 
 @login_not_required
@@ -427,7 +407,7 @@ def link_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_confirm.html",
+        "confirm",
         action=lambda appointment, form: services.appointment_confirm(appointment=appointment),
     )
 
@@ -437,7 +417,7 @@ def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_cancel.html",
+        "cancel",
         form_class=forms.PublicCancelForm,
         action=lambda appointment, form: services.appointment_cancel(
             appointment=appointment,
@@ -461,7 +441,7 @@ def link_prepare(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(
         request,
         token,
-        "scheduling/link_prepare.html",
+        "prepare",
         form_class=forms.PreparationForm,
         action=record,
     )

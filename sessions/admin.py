@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from sessions.models import (
     AdverseEvent,
     ChecklistOverride,
@@ -25,7 +26,7 @@ from sessions.models import (
 
 
 @admin.register(DosingProtocol)
-class DosingProtocolAdmin(SimpleHistoryAdmin):
+class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "route",
@@ -72,9 +73,7 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
             },
         ),
     )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # past sessions refer to their protocol
+    # No delete: past sessions refer to their protocol.
 
     @admin.display(description="absolute cap in force")
     def cap_label(self, obj: DosingProtocol) -> str:
@@ -84,18 +83,9 @@ class DosingProtocolAdmin(SimpleHistoryAdmin):
         return f"{obj.cap_mg} mg"
 
 
-class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
-    """Clinical rows are written through the audited views; here they are read, never
-    deleted."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyClinicalAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Clinical rows are written through the audited views; here they are read (and each read
+    is in the access log), never changed or deleted."""
 
 
 @admin.register(TreatmentCourse)
@@ -115,19 +105,9 @@ for model in (VitalReading, AdverseEvent, SessionAddendum, IntegrationFollowUp, 
     admin.site.register(model, ReadOnlyClinicalAdmin)
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """DEA records: viewable, never edited or deleted, not even in bulk."""
-
-    actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class AppendOnlyAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """DEA records: viewable, never edited or deleted, not even in bulk. An administration
+    entry names its session, so opening it is a look at that patient's record."""
 
 
 @admin.register(Lot)

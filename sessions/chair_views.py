@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,21 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
 from patients import selectors as patient_selectors
 from sessions import dosing, forms, selectors, services
 from sessions.models import DosingSession
 
 clinical = roles.role_required(roles.CLINICAL)
 provider_only = roles.role_required(roles.MEDICAL_PROVIDER)
-
-
-def _errors(error: ValidationError | ValueError) -> list[str]:
-    return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
-
-
-def _put_errors(form, error: ValidationError | ValueError) -> None:
-    for message in _errors(error):
-        form.add_error(None, message)
 
 
 def _live_context(session: DosingSession) -> dict[str, Any]:
@@ -152,11 +143,8 @@ def checklist_update(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.ChecklistForm(request.POST, instance=DosingSession.objects.get(pk=session.pk))
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.checklist_update(session=session, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             return _back(session, "checklist")
     return _show(request, session, 400, checklist_form=form)
 
@@ -168,16 +156,13 @@ def checklist_override(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.ItemOverrideForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.checklist_override(
                 session=session,
                 item=form.cleaned_data["item"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "checklist")
     status = 403 if not roles.has_role(request.user, roles.MEDICAL_PROVIDER) else 400
     return _show(
@@ -191,13 +176,10 @@ def screens_review(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.ReasonForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.screens_review_record(
                 session=session, note=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "checklist")
     return _show(request, session, 400, review_form=form)
 
@@ -209,11 +191,8 @@ def vitals_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.VitalsForm(request.POST, session=session)
     if form.is_valid():
-        try:
+        with service_errors(form, also=(ValueError,)):
             services.vitals_record(session=session, by=request.user, **form.cleaned_data)
-        except (ValidationError, ValueError) as error:
-            form.add_error(None, "; ".join(_errors(error)))
-        else:
             if not request.headers.get("HX-Request"):
                 return _back(session, "vitals")
             session = selectors.session_for_user(user=request.user, pk=pk)
@@ -234,13 +213,10 @@ def hold_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, reading.session_id)
     form = forms.AcknowledgeForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.hold_acknowledge(
                 reading=reading, note=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "vitals")
     return _show(request, session, 400, ack_form=form, ack_reading=reading.pk)
 
@@ -252,13 +228,10 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, reading.session_id)
     form = forms.AcknowledgeForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.alert_acknowledge(
                 reading=reading, action=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "vitals")
     return _show(request, session, 400, ack_form=form, ack_reading=reading.pk)
 
@@ -319,7 +292,7 @@ def dose_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DoseForm(request.POST, session=session)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form, also=(ValueError,)):
             services.dose_record(
                 session=session,
                 weight_kg=data["weight_kg"],
@@ -333,9 +306,6 @@ def dose_record(request: HttpRequest, pk: int) -> HttpResponse:
                 started_at=data["started_at"],
                 by=request.user,
             )
-        except (ValidationError, ValueError) as error:
-            _put_errors(form, error)
-        else:
             messages.success(request, "Dose recorded.")
             return _back(session, "dose")
     return _show(request, session, 400, dose_form=form)
@@ -347,16 +317,13 @@ def dose_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.DoseEndForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.dose_end(
                 session=session,
                 by=request.user,
                 ended_at=form.cleaned_data["ended_at"],
                 early_reason=form.cleaned_data["early_reason"],
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "dose")
     return _show(request, session, 400, dose_end_form=form)
 
@@ -367,11 +334,8 @@ def adverse_event_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.AdverseEventForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.adverse_event_record(session=session, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             return _back(session, "events")
     return _show(request, session, 400, event_form=form)
 
@@ -383,7 +347,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DischargeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form):
             services.session_discharge(
                 session=session,
                 criteria={name: data[name] for name in services.DISCHARGE_CRITERIA},
@@ -395,9 +359,6 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
                 at=data["at"],
                 by=request.user,
             )
-        except ValidationError as error:
-            _put_errors(form, error)
-        else:
             messages.success(request, "Patient discharged; the session is complete.")
             return _back(session, "note")
     return _show(request, session, 400, discharge_form=form)

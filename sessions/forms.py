@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kap_clinic import roles
+from kap_clinic.params import ClinicDateField
 from patients import instruments
+from patients.forms import MeasureForm
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Appointment, AppointmentType
 from sessions import dosing
@@ -34,7 +37,7 @@ class UserChoiceField(forms.ModelChoiceField):
 class CourseForm(forms.Form):
     protocol = forms.ModelChoiceField(queryset=DosingProtocol.objects.all())
     planned_sessions = forms.IntegerField(min_value=1, max_value=30, initial=6)
-    starts_on = forms.DateField(
+    starts_on = ClinicDateField(
         initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -311,26 +314,14 @@ class AdverseEventForm(forms.ModelForm):
         return data
 
 
-def measure_form_class(code: str) -> type[forms.Form]:
-    """A form with one choice per item of a summed measure (CADSS-6, PHQ-9)."""
-    instrument = instruments.INSTRUMENTS[code]
-    fields = {
-        f"item{i}": forms.TypedChoiceField(
-            label=text,
-            choices=[(value, f"{value} · {label}") for value, label in instrument.options],
-            coerce=int,
-            widget=forms.RadioSelect,
-        )
-        for i, text in enumerate(instrument.items, start=1)
-    }
-
-    def answers(self) -> list[int]:
-        return [self.cleaned_data[f"item{i}"] for i in range(1, len(instrument.items) + 1)]
-
-    return type(f"{code.upper()}Form", (forms.Form,), {**fields, "answers": answers})
+def measure_form(code: str, data: Any = None, **kwargs: Any) -> MeasureForm:
+    """A measure inside a session page (CADSS-6 after the dose, the follow-up's PHQ-9): the
+    one measure form of ``patients.forms``, without its own time (the record dates it)."""
+    return MeasureForm(data, code=code, timed=False, buttons=False, **kwargs)
 
 
-CadssForm = measure_form_class(instruments.CADSS6)
+def CadssForm(data: Any = None, **kwargs: Any) -> MeasureForm:  # noqa: N802 (reads as a class)
+    return measure_form(instruments.CADSS6, data, **kwargs)
 
 
 def _aldrete_choice(label: str, options: list[tuple[int, str]]) -> forms.TypedChoiceField:
@@ -398,7 +389,7 @@ class LotReceiveForm(forms.Form):
         label="Volume per vial (mL)", max_digits=6, decimal_places=2, min_value=Decimal("0.01")
     )
     vial_count = forms.IntegerField(min_value=1, max_value=10000)
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = ClinicDateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class WasteForm(forms.Form):
@@ -433,6 +424,6 @@ class CorrectionForm(forms.Form):
 
 
 class InventoryDateForm(forms.Form):
-    on = forms.DateField(
+    on = ClinicDateField(
         label="Inventory at the end of", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -464,11 +464,7 @@ def integration_status(session: DosingSession, follow_ups: list, now: datetime |
 
 
 def users_with_role(*role_names: str) -> QuerySet[User]:
-    return (
-        User.objects.filter(is_active=True, groups__name__in=role_names)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return roles.users_in_roles(role_names)
 
 
 def usable_lots(on: date | None = None) -> list[tuple[Lot, Decimal]]:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,16 +14,13 @@ from django.views.decorators.http import require_POST
 
 from kap_clinic import roles
 from kap_clinic.audit import record_access
+from kap_clinic.errors import service_errors
 from patients.selectors import patient_for_user
 from sessions import forms, selectors, services
 from sessions.chair_views import _back, _session, _show
 
 clinical = roles.role_required(roles.CLINICAL)
 provider_only = roles.role_required(roles.MEDICAL_PROVIDER)
-
-
-def _errors(error: ValidationError | ValueError) -> list[str]:
-    return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
 
 
 # --- courses ---------------------------------------------------------------------------------
@@ -48,12 +44,8 @@ def course_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     record_access(request=request, patient_id=patient.pk, what="treatment course")
     form = forms.CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             course = services.course_start(patient=patient, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             messages.success(request, "Treatment course started.")
             return redirect("sessions:course_detail", pk=course.pk)
     return render(request, "sessions/course_create.html", {"patient": patient, "form": form})
@@ -65,12 +57,8 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(request=request, patient_id=course.patient_id, what="treatment course")
     form = forms.SessionPlanForm(request.POST or None, patient_id=course.patient_id)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             session = services.session_plan(course=course, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             return redirect("sessions:session_detail", pk=session.pk)
     return _course_page(request, course, form=form)
 
@@ -89,12 +77,8 @@ def course_stop(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(request=request, patient_id=course.patient_id, what="treatment course")
     form = forms.ReasonForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.course_stop(course=course, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             messages.success(
                 request,
                 "Course stopped; its planned sessions are aborted. Any booked dosing visits "
@@ -114,14 +98,10 @@ def session_link_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.LinkVisitForm(request.POST, patient=session.course.patient)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.session_link_appointment(
                 session=session, appointment=form.cleaned_data["appointment"], by=request.user
             )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
             messages.success(request, "Session linked to the booked visit.")
             return _back(session)
     return _show(request, session, 400, link_form=form)
@@ -133,12 +113,8 @@ def cadss_record(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.CadssForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form, also=(ValueError,)):
             services.cadss_record(session=session, answers=form.answers(), by=request.user)
-        except (ValidationError, ValueError) as error:
-            for message in _errors(error):
-                form.add_error(None, message)
-        else:
             return _back(session, "cadss")
     return _show(request, session, 400, cadss_form=form)
 
@@ -149,13 +125,10 @@ def session_abort(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.ReasonForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.session_abort(
                 session=session, reason=form.cleaned_data["reason"], by=request.user
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             return _back(session)
     return _show(request, session, 400, abort_form=form)
 
@@ -166,18 +139,14 @@ def note_save(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.NoteForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.note_save(session=session, text=form.cleaned_data["note"], by=request.user)
             if "sign" in request.POST:
                 services.session_sign(session=session, by=request.user)
                 messages.success(request, "Note signed; the session record is locked.")
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-            return _show(
-                request, selectors.session_for_user(user=request.user, pk=pk), 400, note_form=form
-            )
-        return _back(session, "note")
+            return _back(session, "note")
+        # The note may have been saved before signing failed: show the session as it is now.
+        session = selectors.session_for_user(user=request.user, pk=pk)
     return _show(request, session, 400, note_form=form)
 
 
@@ -187,11 +156,8 @@ def addendum_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.AddendumForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.addendum_add(session=session, text=form.cleaned_data["text"], by=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             return _back(session, "addenda")
     return _show(request, session, 400, addendum_form=form)
 
@@ -202,23 +168,19 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.FollowUpForm(request.POST or None)
     with_phq9 = request.method == "POST" and request.POST.get("with_phq9") == "on"
     # Bound only when the repeat PHQ-9 was ticked, so an unticked one shows no errors.
-    # Bound only when the repeat PHQ-9 was ticked; never ``required`` in the browser, since it
-    # is optional and hidden until ticked (a hidden required radio blocks signing).
-    phq9_form = forms.measure_form_class("phq9")(
-        request.POST if with_phq9 else None, prefix="phq9", use_required_attribute=False
+    # Never ``required`` in the browser, since it is optional and hidden until ticked (a hidden
+    # required radio blocks signing).
+    phq9_form = forms.measure_form(
+        "phq9", request.POST if with_phq9 else None, prefix="phq9", use_required_attribute=False
     )
     if request.method == "POST" and form.is_valid() and (not with_phq9 or phq9_form.is_valid()):
-        try:
+        with service_errors(form, also=(ValueError,)):
             services.follow_up_record(
                 session=session,
                 by=request.user,
                 phq9=phq9_form.answers() if with_phq9 else None,
                 **form.cleaned_data,
             )
-        except (ValidationError, ValueError) as error:
-            for message in _errors(error):
-                form.add_error(None, message)
-        else:
             messages.success(request, "Integration follow-up signed.")
             return _back(session, "integration")
     return render(
@@ -245,11 +207,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         roles.check_role(request.user, roles.MEDICAL_PROVIDER)
         if form.is_valid():
-            try:
+            with service_errors(form):
                 lot = services.lot_receive(by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
                 messages.success(request, f"Lot {lot.lot_number} received.")
                 return redirect("sessions:lot_detail", pk=lot.pk)
     today = timezone.localdate()
@@ -275,27 +234,26 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "waste":
-                waste_form = forms.WasteForm(request.POST, by=request.user)
-                if waste_form.is_valid():
+        if action == "waste":
+            waste_form = forms.WasteForm(request.POST, by=request.user)
+            if waste_form.is_valid():
+                with service_errors(waste_form):
                     services.ledger_waste(lot=lot, by=request.user, **waste_form.cleaned_data)
                     return redirect("sessions:lot_detail", pk=lot.pk)
-            elif action == "count":
-                count_form = forms.CountForm(request.POST)
-                if count_form.is_valid():
+        elif action == "count":
+            count_form = forms.CountForm(request.POST)
+            if count_form.is_valid():
+                with service_errors(count_form):
                     services.ledger_count(lot=lot, by=request.user, **count_form.cleaned_data)
                     return redirect("sessions:lot_detail", pk=lot.pk)
-            elif action == "correction":
-                correction_form = forms.CorrectionForm(request.POST)
-                if correction_form.is_valid():
+        elif action == "correction":
+            correction_form = forms.CorrectionForm(request.POST)
+            if correction_form.is_valid():
+                with service_errors(correction_form):
                     services.ledger_correct(
                         lot=lot, by=request.user, **correction_form.cleaned_data
                     )
                     return redirect("sessions:lot_detail", pk=lot.pk)
-        except ValidationError as error:
-            target = {"waste": waste_form, "count": count_form}.get(action, correction_form)
-            target.add_error(None, error)
         status = 400
     entries = list(selectors.lot_entries(lot))
     return render(

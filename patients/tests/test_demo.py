@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import demo as staff_demo
@@ -15,10 +16,23 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime.combine(date(2026, 11, 25), time(7, 40)))  # a Wednesday
 
 
-def test_demo_seed_covers_every_stage_up_to_consent_and_is_idempotent() -> None:
-    with time_machine.travel(NOW, tick=False):
+@pytest.fixture(scope="module")
+def staff(django_db_setup, django_db_blocker):
+    """The patients' demo, seeded once for the module's tests (each runs in its own transaction
+    inside this one), then rolled back."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(NOW, tick=False),
+        transaction.atomic(),
+    ):
         staff = staff_demo.seed_staff(password="demo-password-for-tests")
         demo.seed(staff=staff, now=NOW)
+        yield staff
+        transaction.set_rollback(True)
+
+
+def test_demo_seed_covers_every_stage_up_to_consent_and_is_idempotent(staff) -> None:
+    with time_machine.travel(NOW, tick=False):
         counts = (Patient.objects.count(), Intake.objects.count(), MeasureResult.objects.count())
         assert counts[0] == len(demo.PEOPLE)
         # A course (sessions' demo) takes people on from "eligible": none is "in treatment" yet.
@@ -45,9 +59,7 @@ def test_demo_seed_covers_every_stage_up_to_consent_and_is_idempotent() -> None:
         ) == counts
 
 
-def test_demo_records_are_dated_in_the_order_of_the_path_on_clinic_days() -> None:
-    with time_machine.travel(NOW, tick=False):
-        demo.seed(staff=staff_demo.seed_staff(password="demo-password-for-tests"), now=NOW)
+def test_demo_records_are_dated_in_the_order_of_the_path_on_clinic_days(staff) -> None:
     for patient in Patient.objects.all():
         path = [patient.created_at]
         for intake in Intake.objects.filter(patient=patient):

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from patients.models import Patient
 from scheduling import messages
 from scheduling.models import Appointment, Reminder
 from scheduling.services.checks import SchedulingError, _locked
@@ -38,7 +39,7 @@ CONTACT_CHANGED_LATE = "Contact details changed after this reminder's time."
 LATE_GRACE = timedelta(minutes=1)
 
 
-def _reminder_channels(patient) -> list[tuple[str, str, str]]:
+def _reminder_channels(patient: Patient) -> list[tuple[str, str, str]]:
     """(channel, recipient, skip reason) for each channel the patient asked for."""
     out = []
     if patient.remind_by_email:
@@ -114,7 +115,9 @@ def reminders_plan(*, appointment: Appointment, now: datetime | None = None) -> 
 
 
 @transaction.atomic
-def reminders_replan_for_patient(*, patient, now: datetime | None = None) -> dict[str, int]:
+def reminders_replan_for_patient(
+    *, patient: Patient, now: datetime | None = None
+) -> dict[str, int]:
     """Bring the outbox of the patient's upcoming visits in line with their reminder details,
     after front desk changed an address, a channel or the SMS consent; returns counts of what
     changed ("planned", "skipped", "updated").

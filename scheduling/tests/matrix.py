@@ -27,12 +27,17 @@ def appointment(ctx: Ctx) -> dict[str, Any]:
     return {"pk": AppointmentFactory().pk}
 
 
-def dosing_token(ctx: Ctx) -> dict[str, Any]:
-    RoomFactory(name="Matrix infusion", kind=Room.Kind.INFUSION)
-    dosing = AppointmentTypeFactory(
-        name="Matrix dosing", kind=AppointmentType.Kind.DOSING, room_kind=Room.Kind.INFUSION
-    )
-    return {"token": links.make_token(AppointmentFactory(type=dosing))}
+def dosing_token(purpose: str):
+    """URL kwargs: a token for ``purpose`` (each link page takes only its own)."""
+
+    def kwargs(ctx: Ctx) -> dict[str, Any]:
+        RoomFactory(name="Matrix infusion", kind=Room.Kind.INFUSION)
+        dosing = AppointmentTypeFactory(
+            name="Matrix dosing", kind=AppointmentType.Kind.DOSING, room_kind=Room.Kind.INFUSION
+        )
+        return {"token": links.make_token(AppointmentFactory(type=dosing), purpose)}
+
+    return kwargs
 
 
 def reminder(ctx: Ctx) -> dict[str, Any]:
@@ -96,21 +101,26 @@ MATRIX = {
     "scheduling:reminders": Case(allowed=FRONT_OFFICE),
     "scheduling:reminder_retry": Case(method="post", allowed=FRONT_OFFICE, kwargs=reminder),
     # The patient's signed links: anyone holding a valid token (no login).
-    "scheduling:link_manage": Case(allowed=EVERYONE, kwargs=dosing_token),
+    "scheduling:link_manage": Case(allowed=EVERYONE, kwargs=dosing_token("manage")),
     "scheduling:link_confirm": [
-        Case(allowed=EVERYONE, kwargs=dosing_token),
-        Case(method="post", allowed=EVERYONE, kwargs=dosing_token),
+        Case(allowed=EVERYONE, kwargs=dosing_token("confirm")),
+        Case(method="post", allowed=EVERYONE, kwargs=dosing_token("confirm")),
     ],
     "scheduling:link_cancel": [
-        Case(allowed=EVERYONE, kwargs=dosing_token),
-        Case(method="post", allowed=EVERYONE, kwargs=dosing_token, data={"reason": "Away"}),
-    ],
-    "scheduling:link_prepare": [
-        Case(allowed=EVERYONE, kwargs=dosing_token),
+        Case(allowed=EVERYONE, kwargs=dosing_token("cancel")),
         Case(
             method="post",
             allowed=EVERYONE,
-            kwargs=dosing_token,
+            kwargs=dosing_token("cancel"),
+            data={"reason": "Away"},
+        ),
+    ],
+    "scheduling:link_prepare": [
+        Case(allowed=EVERYONE, kwargs=dosing_token("prepare")),
+        Case(
+            method="post",
+            allowed=EVERYONE,
+            kwargs=dosing_token("prepare"),
             data={"fasting": "on", "escort_name": "Kim", "escort_phone": "+17345550111"},
         ),
     ],

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +34,8 @@ def dosing_visit():
 
 
 def url(name: str, appointment: Appointment) -> str:
-    return reverse(f"scheduling:{name}", args=[links.make_token(appointment)])
+    token = links.make_token(appointment, name.removeprefix("link_"))
+    return reverse(f"scheduling:{name}", args=[token])
 
 
 def test_patient_confirms_without_logging_in(dosing_visit):
@@ -108,7 +111,7 @@ def test_link_page_shows_only_date_time_and_clinic(dosing_visit):
 
 
 def test_a_tampered_link_changes_nothing(dosing_visit):
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "cancel")
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = Client().post(reverse("scheduling:link_cancel", args=[forged]), {"reason": "x"})
     assert response.status_code == 410
@@ -119,7 +122,7 @@ def test_a_tampered_link_changes_nothing(dosing_visit):
 
 def test_a_link_for_another_appointment_cannot_be_forged_by_editing_the_id(dosing_visit):
     other = AppointmentFactory()
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "confirm")
     payload, _, rest = token.partition(":")
     response = Client().post(
         reverse("scheduling:link_confirm", args=[f"{payload}x:{rest}"]),
@@ -130,9 +133,9 @@ def test_a_link_for_another_appointment_cannot_be_forged_by_editing_the_id(dosin
 
 
 def test_a_link_expires_when_the_appointment_starts(dosing_visit):
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "confirm")
     with pytest.raises(links.LinkError, match="expired"):
-        links.appointment_for_token(token, now=dosing_visit.starts_at)
+        links.appointment_for_token(token, purpose="confirm", now=dosing_visit.starts_at)
     Appointment.objects.filter(pk=dosing_visit.pk).update(
         starts_at=timezone.now() - timedelta(minutes=1),
         ends_at=timezone.now() + timedelta(hours=1),
@@ -145,9 +148,7 @@ def test_a_link_expires_when_the_appointment_starts(dosing_visit):
 
 
 def test_an_expired_link_changes_nothing(dosing_visit):
-    import time_machine
-
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "cancel")
     with time_machine.travel(dosing_visit.starts_at + timedelta(minutes=1), tick=False):
         response = Client().post(reverse("scheduling:link_cancel", args=[token]), {"reason": "x"})
     assert response.status_code == 410
@@ -157,7 +158,7 @@ def test_an_expired_link_changes_nothing(dosing_visit):
 
 
 def test_rescheduling_retires_the_old_links(dosing_visit):
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "confirm")
     services.appointment_reschedule(
         appointment=dosing_visit,
         starts_at=tomorrow_at(12),
@@ -169,7 +170,7 @@ def test_rescheduling_retires_the_old_links(dosing_visit):
 
 
 def test_a_cancelled_appointment_cannot_be_confirmed(dosing_visit):
-    token = links.make_token(dosing_visit)
+    token = links.make_token(dosing_visit, "confirm")
     services.appointment_cancel(appointment=dosing_visit, reason="Ill", by=dosing_visit.booked_by)
     response = Client().post(reverse("scheduling:link_confirm", args=[token]))
     assert response.status_code == 410 and "cancelled" in response.content.decode()
@@ -183,3 +184,60 @@ def test_preparation_questions_are_only_for_dosing_visits():
         services.appointment_record_preparation(
             appointment=appointment, fasting=True, escort_name="", escort_phone=""
         )
+
+
+@pytest.mark.parametrize(
+    ("issued_for", "used_on"),
+    [
+        ("confirm", "link_cancel"),
+        ("prepare", "link_cancel"),
+        ("confirm", "link_prepare"),
+        ("cancel", "link_confirm"),
+        ("manage", "link_cancel"),
+    ],
+)
+def test_a_token_opens_only_the_page_it_was_issued_for(dosing_visit, issued_for, used_on):
+    token = links.make_token(dosing_visit, issued_for)
+    client = Client()
+    assert client.get(reverse(f"scheduling:{used_on}", args=[token])).status_code == 410
+    response = client.post(
+        reverse(f"scheduling:{used_on}", args=[token]),
+        {"reason": "Not me", "fasting": "on", "escort_name": "K", "escort_phone": "+17345550111"},
+    )
+    assert response.status_code == 410 and "not valid" in response.content.decode()
+    dosing_visit.refresh_from_db()
+    assert dosing_visit.status == Appointment.Status.BOOKED
+    assert dosing_visit.confirmed_at is None and not dosing_visit.escort_name
+
+
+def test_the_reminder_carries_a_different_token_for_each_purpose(dosing_visit):
+    sent = links.links_for(dosing_visit)
+    tokens = [url.split("/r/")[1].split("/")[0] for url in (sent.manage, sent.confirm, sent.cancel)]
+    assert len(set(tokens)) == 3 and sent.prepare.split("/r/")[1].split("/")[0] not in tokens
+    confirm_token = tokens[1]
+    with pytest.raises(links.LinkError):
+        links.appointment_for_token(confirm_token, purpose="cancel")
+    assert links.appointment_for_token(confirm_token, purpose="confirm") == dosing_visit
+
+
+def test_a_link_older_than_its_maximum_age_is_refused(dosing_visit, settings):
+    settings.REMINDER_LINK_MAX_AGE_DAYS = 2
+    issued = timezone.now() - timedelta(days=3)
+    with time_machine.travel(issued, tick=False):
+        token = links.make_token(dosing_visit, "confirm")
+    response = Client().post(reverse("scheduling:link_confirm", args=[token]))
+    assert response.status_code == 410 and "expired" in response.content.decode()
+    dosing_visit.refresh_from_db()
+    assert dosing_visit.confirmed_at is None
+    # The same token, younger than the limit, works.
+    settings.REMINDER_LINK_MAX_AGE_DAYS = 4
+    assert Client().post(reverse("scheduling:link_confirm", args=[token])).status_code == 200
+
+
+def test_the_manage_page_links_each_action_with_its_own_token(dosing_visit):
+    manage_token = links.make_token(dosing_visit, "manage")
+    page = Client().get(reverse("scheduling:link_manage", args=[manage_token])).content.decode()
+    hrefs = re.findall(r'href="([^"]*/r/[^"]+)"', page)
+    assert len(hrefs) == 3 and not any(manage_token in href for href in hrefs)
+    cancel = next(href for href in hrefs if href.endswith("/cancel/"))
+    assert Client().get(cancel).status_code == 200

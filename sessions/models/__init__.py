@@ -12,7 +12,6 @@ from sessions.models.chair import (  # noqa: F401
     late_entry,
 )
 from sessions.models.ledger import (  # noqa: F401
-    AppendOnlyQuerySet,
     LedgerEntry,
     Lot,
 )

@@ -9,23 +9,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kap_clinic.models import AppendOnlyModel
 from sessions.models.treatment import MG
 
 # --- controlled-substance ledger ------------------------------------------------------------
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """DEA Schedule III records are kept, never rewritten (21 CFR 1304.21; DESIGN.md)."""
-
-    def update(self, **kwargs):
-        raise TypeError("The controlled-substance ledger is append-only.")
-
-    def delete(self):
-        raise TypeError("The controlled-substance ledger is append-only.")
-
-
-class Lot(models.Model):
-    """One received lot of ketamine. Immutable once received: changes are ledger entries."""
+class Lot(AppendOnlyModel):
+    """One received lot of ketamine. Immutable once received: changes are ledger entries. DEA
+    Schedule III records are kept, never rewritten (21 CFR 1304.21; DESIGN.md)."""
 
     lot_number = models.CharField(max_length=60, unique=True)
     product = models.CharField(max_length=120, default="Ketamine hydrochloride injection")
@@ -41,7 +33,8 @@ class Lot(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_message = "The controlled-substance ledger is append-only."
+    append_only_save_message = "A received lot cannot be changed; record a correction entry."
 
     class Meta:
         ordering = ["expires_on", "lot_number"]
@@ -57,14 +50,6 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return f"Lot {self.lot_number} ({self.concentration_mg_per_ml:g} mg/mL)"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A received lot cannot be changed; record a correction entry.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The controlled-substance ledger is append-only.")
-
     @property
     def mg_per_vial(self) -> Decimal:
         return (self.concentration_mg_per_ml * self.vial_volume_ml).quantize(Decimal("0.1"))
@@ -77,7 +62,7 @@ class Lot(models.Model):
         return self.expires_on < (on or timezone.localdate())
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One movement (or count) of a lot. ``balance_after_mg`` is the lot's running balance; the
     database refuses a negative one. Corrections are new entries with a reason."""
 
@@ -114,7 +99,8 @@ class LedgerEntry(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_message = "The controlled-substance ledger is append-only."
+    append_only_save_message = "Ledger entries are append-only; record a correction instead."
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -148,14 +134,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.change_mg} mg — lot {self.lot.lot_number}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("Ledger entries are append-only; record a correction instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The controlled-substance ledger is append-only.")
 
     @property
     def discrepancy_mg(self) -> Decimal | None:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import roles
+from kap_clinic.witness import witness_verify
 from sessions.models import (
     DosingSession,
     LedgerEntry,
@@ -140,7 +141,7 @@ def ledger_waste(
     if (
         not witness.is_active
         or not roles.has_role(witness, roles.CLINICAL)
-        or not witness.check_password(witness_password or "")
+        or not witness_verify(witness=witness, password=witness_password, by=by)
     ):
         raise ValidationError("The witness's password is not correct.")
     reason = reason.strip()

@@ -349,7 +349,7 @@ def test_follow_up_phq9_radios_are_not_required_in_the_browser(
     )
     html = page(as_clinician.get(reverse("sessions:follow_up_create", args=[session.pk])))
     phq9 = html.split('data-testid="phq9-items"')[1].split("</fieldset>")[0]
-    assert 'name="phq9-item1"' in phq9 and not re.search(r"<input[^>]*\srequired", phq9)
+    assert 'name="phq9-item_1"' in phq9 and not re.search(r"<input[^>]*\srequired", phq9)
 
 
 def test_session_header_shows_allergies_and_risk_flags(as_clinician, clinician) -> None:

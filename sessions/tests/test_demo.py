@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic import demo as staff_demo
@@ -21,12 +22,19 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime.combine(date(2026, 11, 25), time(11, 35)))  # a Wednesday
 
 
-@pytest.fixture
-def seeded():
-    with time_machine.travel(NOW, tick=False):
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the module's tests (each runs in its own transaction inside
+    this one), then rolled back."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(NOW, tick=False),
+        transaction.atomic(),
+    ):
         staff = staff_demo.seed_staff(password="demo-password-for-tests")
         demo.seed(staff=staff, now=NOW)
         yield staff
+        transaction.set_rollback(True)
 
 
 def test_demo_seeds_robins_course_with_sessions_vitals_and_ledger_idempotently(seeded) -> None:

@@ -128,7 +128,7 @@ def test_iv_session_end_to_end(as_clinician, clinician, provider) -> None:
             if minutes == 60:
                 response = as_clinician.post(
                     reverse("sessions:cadss_record", args=[session.pk]),
-                    {f"item{i}": "1" for i in range(1, 7)},
+                    {f"item_{i}": "1" for i in range(1, 7)},
                 )
                 assert response.status_code == 302
             if minutes == 90:
@@ -451,9 +451,9 @@ def test_follow_up_with_a_repeat_phq9_keeps_the_form_when_incomplete(
         "plan": "Weekly therapy",
         "with_phq9": "on",
     }
-    response = as_clinician.post(url, {**body, "phq9-item1": "2"})
+    response = as_clinician.post(url, {**body, "phq9-item_1": "2"})
     assert response.status_code == 200 and "Connection" in page(response)
     assert not session.follow_ups.exists()
-    answers = {f"phq9-item{i}": "1" for i in range(1, 10)}
+    answers = {f"phq9-item_{i}": "1" for i in range(1, 10)}
     assert as_clinician.post(url, {**body, **answers}).status_code == 302
     assert session.follow_ups.get().measures.get().total == 9
