@@ -28,6 +28,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Sessions", "sessions:worklist", roles.CLINICAL),
     NavItem("Ledger", "sessions:ledger", frozenset({roles.MEDICAL_PROVIDER})),
     NavItem("Reminders", "scheduling:reminders", roles.FRONT_OFFICE),
+    NavItem(
+        "Outcomes",
+        "records:outcomes",
+        frozenset({roles.MEDICAL_PROVIDER, roles.CLINIC_ADMIN}),
+    ),
     NavItem("Access log", "access_log", frozenset({roles.CLINIC_ADMIN})),
     NavItem("Admin", "admin:index", frozenset({roles.CLINIC_ADMIN})),
 )

@@ -27,6 +27,8 @@ CLINICAL: frozenset[str] = frozenset({CLINICIAN, MEDICAL_PROVIDER})
 # Roles that run the schedule and the patient registry.
 FRONT_OFFICE: frozenset[str] = frozenset({FRONT_DESK, CLINICIAN, MEDICAL_PROVIDER})
 STAFF: frozenset[str] = frozenset(ALL_ROLES)
+# Roles that read the clinic's aggregate, de-identified reports (no chart content).
+REPORTING: frozenset[str] = frozenset({MEDICAL_PROVIDER, CLINIC_ADMIN})
 
 # Shown in the header and on the home page; the order picks the "main" role of a user with several.
 ROLE_ORDER: tuple[str, ...] = (MEDICAL_PROVIDER, CLINICIAN, FRONT_DESK, CLINIC_ADMIN)

@@ -285,7 +285,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    # Record exports (sessions.records): files older than RECORD_EXPORT_DAYS are deleted.
+    "purge-record-exports": {
+        "task": "sessions.tasks.purge_record_exports",
+        "schedule": crontab(minute=23),
+    },
 }
+
+# --- Record exports (sessions.records) ------------------------------------------------------
+# A patient's record as PDF or FHIR, kept for staff to download for this many days.
+RECORD_EXPORT_DIR = Path(env("RECORD_EXPORT_DIR", default=str(VAR_DIR / "exports")))
+RECORD_EXPORT_DAYS = env.int("RECORD_EXPORT_DAYS", default=7)
 
 # --- Reminders (scheduling) -----------------------------------------------------------------
 # A claimed reminder whose worker died is released for another try after this many seconds;
@@ -336,6 +346,9 @@ LOGGING = {
         # Replaces Django's default, which also mails tracebacks with the request's query string
         # and variables to ADMINS: errors go to the log (the root console) only.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The record PDF (sessions.records.pdf): WeasyPrint logs each rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

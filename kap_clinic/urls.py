@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/access.csv", views.access_log_csv, name="access_log_csv"),
     path("patients/", include("patients.urls")),
     path("sessions/", include("sessions.urls")),
+    path("records/", include("sessions.records.urls")),
     path("schedule/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,7 @@ from sessions.models import (
     IntegrationFollowUp,
     LedgerEntry,
     Lot,
+    RecordExport,
     SessionAddendum,
     TreatmentCourse,
     VitalReading,
@@ -120,3 +121,13 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
     list_display = ("recorded_at", "lot", "kind", "change_mg", "balance_after_mg", "recorded_by")
     list_filter = ("kind",)
     list_select_related = ("lot", "recorded_by")
+
+
+@admin.register(RecordExport)
+class RecordExportAdmin(ReadOnlyClinicalAdmin):
+    """Copies of records made (who, whose, when, kept until): the clinic admin's account of
+    disclosures. Made and deleted only by the export service and its periodic purge."""
+
+    list_display = ("requested_at", "patient", "format", "status", "requested_by", "expires_at")
+    list_filter = ("format", "status")
+    list_select_related = ("patient", "requested_by")

@@ -15,6 +15,8 @@ class SessionsConfig(AppConfig):
         from patients.chart import register_outcome_markers, register_section
         from scheduling import hooks
         from sessions import panels, services
+        from sessions.records import panels as record_panels
+        from sessions.records import parts as record_parts
 
         # A planned session takes its booked visit's new time when the visit is rescheduled.
         hooks.appointment_rescheduled.register(services.session_follow_appointment)
@@ -25,6 +27,16 @@ class SessionsConfig(AppConfig):
             template="sessions/snippets/chart_treatment.html",
             context=panels.chart_treatment,
             order=40,
+            roles=roles.CLINICAL,
+        )
+        # The parts of a patient's exported record (sessions.records.registry).
+        record_parts.register()
+        register_section(
+            key="records",
+            title="Record export",
+            template="sessions/records/snippets/chart_records.html",
+            context=record_panels.chart_records,
+            order=95,
             roles=roles.CLINICAL,
         )
         # Dosing days on the patients app's outcome charts, so that app never imports this one.

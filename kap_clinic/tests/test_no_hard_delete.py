@@ -117,6 +117,7 @@ def everything(django_db_setup, django_db_blocker):
         )
         make_lot(by=provider)  # a lot and its receipt entry
         AppointmentFactory(patient=patient)  # an appointment, its reminders, a room and a type
+        session_services.record_export_request(patient=patient, format="fhir", by=clinician)
         yield users
         transaction.set_rollback(True)
 

@@ -1,4 +1,5 @@
-"""Ketamine treatment (``treatment``) and the controlled-substance ledger (``ledger``).
+"""Ketamine treatment (``treatment``), the controlled-substance ledger (``ledger``) and copies
+of a record made for the patient (``records``).
 
 Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign alerts) live in
 the pure modules ``sessions.dosing`` and ``sessions.vitals``.
@@ -15,6 +16,7 @@ from sessions.models.ledger import (  # noqa: F401
     LedgerEntry,
     Lot,
 )
+from sessions.models.records import RecordExport  # noqa: F401
 from sessions.models.treatment import (  # noqa: F401
     CONTRAINDICATIONS_NEW_FOUND,
     CONTRAINDICATIONS_NOT_ASKED,

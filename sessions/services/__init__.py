@@ -8,7 +8,8 @@ ledger, one module per concern:
 - ``discharge``: discharge with the modified Aldrete score;
 - ``notes``: the note, its signature, addenda;
 - ``followups``: integration follow-ups;
-- ``ledger``: the controlled-substance ledger.
+- ``ledger``: the controlled-substance ledger;
+- ``records``: exports of a patient's whole record (PDF, FHIR).
 
 Views, the admin, the demo seeder and tests call these, so each rule lives once. Refusals raise
 ``django.core.exceptions.ValidationError`` with a message for the user. Role checks that belong to
@@ -62,4 +63,13 @@ from sessions.services.notes import (  # noqa: F401
     addendum_add,
     note_save,
     session_sign,
+)
+from sessions.services.records import (  # noqa: F401
+    record_collect,
+    record_export_build,
+    record_export_command,
+    record_export_file,
+    record_export_request,
+    record_exports_purge,
+    record_render,
 )

@@ -14,6 +14,7 @@ from kap_clinic.tests.role_matrix import PROVIDER, Case, Ctx
 from patients.tests.factories import PatientFactory
 from sessions import services
 from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare
+from sessions.tests.records_matrix import RECORDS_MATRIX
 
 _lot_numbers = itertools.count(1)
 PROVIDERS = frozenset({roles.MEDICAL_PROVIDER})
@@ -125,3 +126,6 @@ MATRIX = {
     ],
     "sessions:inventory": Case(allowed=PROVIDERS, clinical=True),
 }
+
+# Records out (sessions.records, namespace "records"): exports, outcomes, research export.
+MATRIX.update(RECORDS_MATRIX)

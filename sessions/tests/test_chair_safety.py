@@ -4,6 +4,7 @@ early end, back-charting and discharge with the modified Aldrete score."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from decimal import Decimal
@@ -13,13 +14,23 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from patients import services as patient_services
 from patients.models import Consent
 from patients.tests.factories import CSSRS_NONE, make_measure
 from sessions import services
 from sessions.models import DosingSession
-from sessions.tests.factories import discharge, dose, make_lot, make_session, prepare, protocol
+from sessions.records import fhir, pdf
+from sessions.tests.factories import (
+    discharge,
+    dose,
+    make_lot,
+    make_session,
+    override_open_items,
+    prepare,
+    protocol,
+)
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -411,3 +422,25 @@ def test_protocol_admin_says_when_there_is_no_absolute_cap(as_clinic_admin) -> N
     shown = page(as_clinic_admin.get(reverse(url, args=[im.pk])))
     assert "No absolute mg cap" not in shown and "60.0 mg" in shown
     assert 'name="dosing_weight_method"' in shown and 'name="min_interval_hours"' in shown
+
+
+def test_a_checklist_item_override_is_in_the_exported_record(clinician, provider) -> None:
+    session = override_open_items(
+        make_session(by=clinician), by=provider, reason="Fasting confirmed by phone"
+    )
+    overrides = list(session.item_overrides.all())
+    assert overrides
+    patient = session.course.patient
+    bundle = fhir.record_bundle(patient)
+    fhir.validate_bundle(bundle)
+    document = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["id"] == f"session-record-{session.pk}"
+    )
+    text = base64.b64decode(document["content"][0]["attachment"]["data"]).decode()
+    html = pdf.record_html(patient, exported_by="test")
+    for override in overrides:
+        assert f"Checklist item overridden: {override.label} — Fasting confirmed by phone" in text
+        assert escape(override.label) in html
+    assert html.count("Checklist item overridden:") == len(overrides)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0007_ledger_append_only_trigger"),
+        ("clinic_sessions", "0008_record_exports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
