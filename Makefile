@@ -6,14 +6,15 @@ PY := $(VENV)/bin/python
 # `make run PORT=8010` serves on another port; reminder links follow it (SITE_URL below).
 PORT ?= 8000
 
-.PHONY: run test e2e lint bench format migrate demo clean help
+.PHONY: run test e2e lint bench bench-reminders format migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the demo clinic, serve http://127.0.0.1:$(PORT) with Celery"
 	@echo "make test  - install test dependencies and run the whole test suite"
 	@echo "make e2e   - run only the browser journeys (needs Chromium at /usr/bin/chromium)"
 	@echo "make lint  - ruff, import layers (import-linter), bandit, migrations check"
-	@echo "make bench - page timings and query counts at 10,000 patients"
+	@echo "make bench - key pages under load against the ceiling, on PostgreSQL (installs wrk if missing)"
+	@echo "make bench-reminders - 10,000 reminders through two Celery workers (Redis, PostgreSQL)"
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,9 +58,17 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/bandit -q -c pyproject.toml -r kap_clinic patients sessions scheduling --severity-level high
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
-# Page timings and query counts at 10,000 patients (prints figures; DATABASE_URL picks the DB).
+# Key pages under load (wrk) against the stack's ceiling, on PostgreSQL at 10,000 patients and
+# 100,000 appointments; BENCH_ARGS="--history" adds 1M appointments (see README, "Benchmark").
+# wrk is the load tool; a fresh machine lacks it, so install it as .ci/run installs Chromium.
 bench: $(VENV)/.dev
-	$(PY) bench/pages.py
+	command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# 10,000 due reminders sent by two Celery workers on Redis (db 9) and PostgreSQL: rate, and a
+# count of duplicates and lost ones.
+bench-reminders: $(VENV)/.dev
+	$(PY) bench/reminders.py $(BENCH_ARGS)
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -98,6 +98,13 @@ class Patient(models.Model):
             models.Index(fields=["phone"], name="patient_phone_idx"),
             models.Index(Lower("email"), name="patient_email_lower_idx"),
             models.Index(fields=["status"], name="patient_status_idx"),
+            # The registry's default order (selectors.SORTS["name"]) over current patients:
+            # the first page is read from the index, not sorted from the whole table.
+            models.Index(
+                fields=["legal_last_name", "legal_first_name", "id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="patient_current_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +182,14 @@ class Intake(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # A patient's latest signed intake (selectors.awaiting_eligibility, latest_intake).
+            models.Index(
+                fields=["patient", "signed_at"],
+                condition=models.Q(status="signed"),
+                name="intake_signed_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -388,6 +403,7 @@ class EligibilityDecision(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
         get_latest_by = ["signed_at", "id"]
+        indexes = [models.Index(fields=["patient", "signed_at"], name="eligibility_latest_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} — {self.patient} ({self.signed_at:%Y-%m-%d})"

@@ -43,10 +43,10 @@ def eligibility_context(request: HttpRequest, patient: Patient) -> dict[str, Any
 
 
 def measures_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    measures = list(selectors.measures_for_chart(patient).order_by("-taken_at", "-id"))
-    latest: dict[str, Any] = {}
-    for measure in measures:
-        latest.setdefault(measure.code, measure)
+    latest = selectors.latest_measures(patient)
+    measures = list(
+        selectors.measures_for_chart(patient).order_by("-taken_at", "-id")[: MEASURE_HISTORY + 1]
+    )
     return {
         "latest": [
             {"instrument": instrument, "result": latest.get(code)}
@@ -67,6 +67,10 @@ def outcomes(patient: Patient) -> dict[str, Any] | None:
     markers = chart.outcome_markers(patient)
     # A line needs two points; with fewer the table says it all.
     charted = [row for row in rows if len(row.results) >= 2]
+    # Charts of the latest results only (selectors.OUTCOME_POINTS): the markers of their span.
+    starts = [row.window_start for row in charted]
+    if charted and None not in starts:
+        markers = [m for m in markers if m.at >= min(starts)]
     return {
         "rows": rows,
         "markers": markers,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -214,15 +214,25 @@ def awaiting_eligibility() -> QuerySet[Patient]:
     decisions = EligibilityDecision.objects.filter(patient=OuterRef("pk")).order_by(
         "-signed_at", "-id"
     )
+    # The candidates first, set-wise: a patient waits exactly when some signed intake has no
+    # decision signed at or after it (then the latest has none either). One anti-join over
+    # intakes and decisions, instead of four subqueries for every patient in the registry; the
+    # subqueries below then run only for the few patients who wait (they are for display and
+    # order: the anti-join already is the rule "no decision signed after the latest intake").
+    undecided = Intake.objects.filter(status=Intake.Status.SIGNED).filter(
+        ~Exists(
+            EligibilityDecision.objects.filter(
+                patient=OuterRef("patient"), signed_at__gte=OuterRef("signed_at")
+            )
+        )
+    )
     return (
-        Patient.objects.filter(archived_at__isnull=True)
+        Patient.objects.filter(archived_at__isnull=True, pk__in=undecided.values("patient_id"))
         .annotate(
             intake_signed_at=Subquery(intakes.values("signed_at")[:1]),
             decided_at=Subquery(decisions.values("signed_at")[:1]),
             last_decision=Subquery(decisions.values("decision")[:1]),
         )
-        .filter(intake_signed_at__isnull=False)
-        .filter(Q(decided_at__isnull=True) | Q(decided_at__lt=F("intake_signed_at")))
         .order_by("intake_signed_at", "pk")
     )
 
@@ -329,6 +339,24 @@ def measures_for_chart(patient: Patient) -> QuerySet[MeasureResult]:
     return MeasureResult.objects.filter(patient_id=patient.pk).select_related("entered_by")
 
 
+def latest_measures(patient: Patient) -> dict[str, MeasureResult]:
+    """Each instrument's latest result for the patient, by code. One query, one index probe
+    per instrument (``measure_latest_idx``), however many results the patient has."""
+    mine = MeasureResult.objects.filter(patient_id=patient.pk)
+    newest = Q()
+    for code in instruments.INSTRUMENTS:
+        newest |= Q(
+            pk=Subquery(mine.filter(code=code).order_by("-taken_at", "-id").values("pk")[:1])
+        )
+    return {m.code: m for m in mine.filter(newest)}
+
+
+# The outcome charts draw the baseline, the intakes' results and the latest this many results
+# of each measure: years of sessions would otherwise put hundreds of points (and dates to
+# format) on every chart view. The measures page lists every result.
+OUTCOME_POINTS = 40
+
+
 @dataclass(frozen=True)
 class OutcomeRow:
     """One measure followed over time (DESIGN.md, step 8): its results and how the latest
@@ -341,19 +369,36 @@ class OutcomeRow:
     latest: MeasureResult | None  # None until there is a result after the baseline
     outcome: instruments.Outcome | None
     bands: tuple[instruments.Band, ...]
+    count: int = 0  # all the patient's results of this measure (``results`` may be fewer)
+    # When only the latest OUTCOME_POINTS results are in ``results`` (besides the baseline):
+    # the first of them. None when ``results`` holds them all.
+    window_start: datetime | None = None
 
 
 def outcomes_for_chart(patient: Patient) -> list[OutcomeRow]:
     """PHQ-9, GAD-7 and PCL-5 results over time with baseline, latest and the change between
     them (``instruments.outcome``). One query however many results. Clinical content."""
+    base = MeasureResult.objects.filter(
+        patient_id=patient.pk, code__in=instruments.OUTCOME_MEASURES
+    )
+    counts = dict(base.values_list("code").annotate(n=Count("id")).order_by())
+    # What the baseline and latest can be (intake results, the first, the latest), plus the
+    # charts' window: bounded however long the history (OUTCOME_POINTS).
+    keep = Q(intake__isnull=False)
+    for code in instruments.OUTCOME_MEASURES:
+        by_code = base.filter(code=code)
+        keep |= Q(pk__in=by_code.order_by("taken_at", "id").values("pk")[:1])
+        keep |= Q(pk__in=by_code.order_by("-taken_at", "-id").values("pk")[:OUTCOME_POINTS])
     results = list(
-        MeasureResult.objects.filter(patient_id=patient.pk, code__in=instruments.OUTCOME_MEASURES)
+        base.filter(keep)
         .annotate(intake_started=F("intake__created_at"))
         .order_by("taken_at", "id")
     )
     rows = []
     for code in instruments.OUTCOME_MEASURES:
         mine = [m for m in results if m.code == code]
+        count = counts.get(code, 0)
+        window = [m for m in mine if m.intake_id is None][-OUTCOME_POINTS:]
         baseline, from_intake = _outcome_baseline(mine)
         latest = mine[-1] if mine and mine[-1] is not baseline else None
         rows.append(
@@ -369,6 +414,8 @@ def outcomes_for_chart(patient: Patient) -> list[OutcomeRow]:
                     else None
                 ),
                 bands=instruments.bands(code),
+                count=count,
+                window_start=window[0].taken_at if count > len(mine) and window else None,
             )
         )
     return rows

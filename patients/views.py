@@ -35,6 +35,8 @@ from patients.models import (
 )
 
 PAGE_SIZE = 25
+# The measures page lists a long-term patient's hundreds of results a page at a time.
+MEASURES_PAGE_SIZE = 50
 
 
 def patient_view(
@@ -355,7 +357,10 @@ def measure_list(request: HttpRequest, pk: int) -> HttpResponse:
         "patients/measure_list.html",
         {
             "patient": patient,
-            "measures": selectors.measures_for_chart(patient),
+            "measures": Paginator(
+                selectors.measures_for_chart(patient).order_by("-taken_at", "-id"),
+                MEASURES_PAGE_SIZE,
+            ).get_page(request.GET.get("page")),
             "instruments": instruments.INSTRUMENTS.values(),
             "outcomes": sections.outcomes(patient),
         },

@@ -94,6 +94,11 @@ class Room(models.Model):
         return self.name
 
 
+# The longest a visit type may last (a constraint below); selectors.appointments_between relies
+# on it.
+MAX_DURATION_MINUTES = 24 * 60
+
+
 class AppointmentType(models.Model):
     class Kind(models.TextChoices):
         CONSULTATION = "consultation", "Consultation"
@@ -143,6 +148,14 @@ class AppointmentType(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gt=0), name="appointment_type_duration_positive"
+            ),
+            # A visit lasts at most a day, so the calendars can look for the appointments
+            # overlapping a day among those starting at most a day before it, with an index
+            # range scan (selectors.appointments_between) instead of reading the whole history.
+            models.CheckConstraint(
+                condition=Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="appointment_type_at_most_a_day",
+                violation_error_message="A visit type lasts at most 24 hours (1,440 minutes).",
             ),
         ]
 
@@ -356,7 +369,11 @@ class Reminder(models.Model):
                 fields=["appointment", "channel", "offset_hours"], name="reminder_once"
             ),
         ]
-        indexes = [models.Index(fields=["status", "send_after"], name="reminder_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="reminder_due_idx"),
+            # The reminders board's "recently sent", newest first, read from the index.
+            models.Index(fields=["status", "sent_at"], name="reminder_sent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.offset_hours} h before #{self.appointment_id}"

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kap_clinic import roles
-from scheduling.models import Appointment, Reminder, Room, WorkingHours
+from scheduling.models import MAX_DURATION_MINUTES, Appointment, Reminder, Room, WorkingHours
 
 DAY_START = time(7, 0)
 DAY_END = time(20, 0)
@@ -63,9 +63,18 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+# No visit lasts longer (a constraint on AppointmentType, which sets every appointment's length).
+LONGEST_VISIT = timedelta(minutes=MAX_DURATION_MINUTES)
+
+
 def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
+    """Appointments overlapping [start, end). The lower bound on ``starts_at`` adds nothing to
+    the answer (nothing that started earlier lasts until ``start``) but turns the query into an
+    index range scan over a day or two instead of a scan of the whole history."""
     return (
-        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.filter(
+            starts_at__gt=start - LONGEST_VISIT, starts_at__lt=end, ends_at__gt=start
+        )
         .select_related("patient", "type", "clinician", "room")
         .order_by("starts_at", "id")
     )
@@ -96,13 +105,37 @@ class Column:
     slots: list[EmptySlot] = field(default_factory=list)
 
 
+# What the calendars show of an appointment: loading whole patients would parse two phone
+# numbers per appointment, hundreds per week view.
+CALENDAR_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "status",
+    "confirmed_at",
+    "patient__legal_first_name",
+    "patient__legal_last_name",
+    "patient__preferred_name",
+    "type__name",
+    "type__colour",
+    "type__kind",
+    "clinician__first_name",
+    "clinician__last_name",
+    "clinician__username",
+    "room__name",
+)
+
+
 def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
     """The day view: one column per clinician (or per room), appointments positioned by time.
 
     A constant number of queries whatever the number of appointments (pinned by a test).
     """
     day_start, day_end = _day_bounds(day)
-    appointments = [a for a in appointments_between(day_start, day_end) if a.status != "cancelled"]
+    appointments = [
+        a
+        for a in appointments_between(day_start, day_end).only(*CALENDAR_FIELDS)
+        if a.status != "cancelled"
+    ]
     cancelled_count = (
         Appointment.objects.filter(starts_at__gte=day_start, starts_at__lt=day_end)
         .filter(status=Appointment.Status.CANCELLED)
@@ -165,16 +198,23 @@ def day_calendar(*, day: date, by: str = "clinician") -> dict[str, Any]:
                 badge=STATUS_BADGES[a.status],
             )
         )
+    # The grid's times once for the day, not once per column.
+    grid = [
+        (round(n * SLOT_REM, 3), starts_at, timezone.localtime(starts_at).time())
+        for n in range(total_minutes // SLOT_MINUTES)
+        for starts_at in [grid_start + timedelta(minutes=n * SLOT_MINUTES)]
+    ]
     for column in columns:
-        for n in range(total_minutes // SLOT_MINUTES):
-            starts_at = grid_start + timedelta(minutes=n * SLOT_MINUTES)
-            local = timezone.localtime(starts_at).time()
-            on_duty = column.clinician_id is None or any(
-                h.starts <= local < h.ends for h in working.get(column.clinician_id, [])
+        hours_of = working.get(column.clinician_id, [])
+        column.slots = [
+            EmptySlot(
+                top=top,
+                starts_at=starts_at,
+                working=column.clinician_id is None
+                or any(h.starts <= local < h.ends for h in hours_of),
             )
-            column.slots.append(
-                EmptySlot(top=round(n * SLOT_REM, 3), starts_at=starts_at, working=on_duty)
-            )
+            for top, starts_at, local in grid
+        ]
     labels = [
         {"top": round(n * SLOT_REM * 2, 3), "label": f"{first_hour + n:02d}:00"}
         for n in range(last_hour - first_hour)
@@ -194,7 +234,8 @@ def week_calendar(*, day: date) -> list[dict[str, Any]]:
     start, _ = _day_bounds(monday)
     _, end = _day_bounds(monday + timedelta(days=6))
     days: dict[date, list[Appointment]] = {monday + timedelta(days=i): [] for i in range(7)}
-    for a in appointments_between(start, end).exclude(status=Appointment.Status.CANCELLED):
+    shown = appointments_between(start, end).exclude(status=Appointment.Status.CANCELLED)
+    for a in shown.only(*CALENDAR_FIELDS):
         days.setdefault(timezone.localdate(a.starts_at), []).append(a)
     return [
         {"day": d, "appointments": items, "badges": STATUS_BADGES}
@@ -262,14 +303,28 @@ def patient_confirmations(appointment: Appointment) -> dict[str, Any]:
     }
 
 
-def reminders_board(*, now: datetime | None = None) -> dict[str, list[Reminder]]:
-    """The front desk's reminders page: problems first, then what goes out next."""
+# "Recently sent" on the reminders board, a page at a time (newest first).
+SENT_PAGE_SIZE = 25
+
+
+def reminders_board(*, now: datetime | None = None, sent_page: int = 1) -> dict[str, Any]:
+    """The front desk's reminders page: problems first, then what goes out next, then the
+    sent ones a page at a time. Each list is read from an index in its order (no count of the
+    history: a page has a "next" when one more row exists)."""
     now = now or timezone.now()
-    base = Reminder.objects.select_related(
-        "appointment__patient", "appointment__clinician", "appointment__type"
+    sent_page = min(max(1, sent_page), 10_000)
+    offset = (sent_page - 1) * SENT_PAGE_SIZE
+    # The rows show the patient's name and the visit's time: not the whole appointment and
+    # patient (whose phone numbers alone cost a parse each per row).
+    base = Reminder.objects.select_related("appointment__patient").only(
+        *(f.name for f in Reminder._meta.concrete_fields),
+        "appointment__starts_at",
+        "appointment__patient__legal_first_name",
+        "appointment__patient__legal_last_name",
+        "appointment__patient__preferred_name",
     )
     upcoming = Q(appointment__starts_at__gte=now - timedelta(days=1))
-    return {
+    board = {
         "failed": list(
             base.filter(upcoming, status=Reminder.Status.FAILED).order_by("due_at")[:200]
         ),
@@ -286,7 +341,17 @@ def reminders_board(*, now: datetime | None = None) -> dict[str, list[Reminder]]
         "next": list(
             base.filter(status=Reminder.Status.PENDING, attempts=0).order_by("send_after")[:50]
         ),
-        "sent": list(base.filter(status=Reminder.Status.SENT).order_by("-sent_at")[:50]),
+    }
+    sent = list(
+        base.filter(status=Reminder.Status.SENT).order_by("-sent_at", "-id")[
+            offset : offset + SENT_PAGE_SIZE + 1
+        ]
+    )
+    return {
+        **board,
+        "sent": sent[:SENT_PAGE_SIZE],
+        "sent_page": sent_page,
+        "sent_has_next": len(sent) > SENT_PAGE_SIZE,
     }
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kap_clinic import roles
 from kap_clinic.audit import record_access
 from kap_clinic.errors import service_errors
-from kap_clinic.params import parse_date, query_date, query_id
+from kap_clinic.params import parse_date, parse_id, query_date, query_id
 from kap_clinic.redirects import redirect_next
 from patients.selectors import patients_pick
 from scheduling import availability, forms, links, selectors, services
@@ -337,7 +337,8 @@ appointment_no_show = _status_action(services.appointment_no_show, "recorded as 
 
 @roles.role_required(FRONT_OFFICE)
 def reminders(request: HttpRequest) -> HttpResponse:
-    return render(request, "scheduling/reminder_list.html", selectors.reminders_board())
+    board = selectors.reminders_board(sent_page=parse_id(request.GET.get("sent_page")) or 1)
+    return render(request, "scheduling/reminder_list.html", board)
 
 
 @require_POST

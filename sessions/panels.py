@@ -10,9 +10,13 @@ from kap_clinic import roles
 from patients.chart import OutcomeMarker
 from sessions import selectors
 
+# The newest courses the chart shows session by session; older ones are a line each, linking to
+# their course page (issue 15: a chart as quick with 27 courses as with one).
+CHART_FULL_COURSES = 2
+
 
 def chart_treatment(request: HttpRequest, patient: Any) -> dict[str, Any]:
-    return {"courses": selectors.treatment_for_chart(patient)}
+    return {"courses": selectors.treatment_for_chart(patient, full=CHART_FULL_COURSES)}
 
 
 def outcome_markers(patient: Any) -> list[OutcomeMarker]:

@@ -64,7 +64,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _course_page(request: HttpRequest, course, status: int = 200, **bound: Any) -> HttpResponse:
-    courses = [c for c in selectors.treatment_for_chart(course.patient) if c.pk == course.pk]
+    courses = selectors.treatment_for_chart(course.patient, course_pk=course.pk)
     context = {"course": courses[0], "patient": course.patient, "stop_form": forms.ReasonForm()}
     context.update(bound)
     return render(request, "sessions/course_detail.html", context, status=status)

@@ -258,3 +258,27 @@ def test_front_desk_patient_page_shows_no_outcomes(as_front_desk, course) -> Non
     page = response.content.decode()
     for clinical in ("Outcomes", "outcomes-data", "data-outcome-chart", "PHQ-9", "remission"):
         assert clinical not in page
+
+
+def test_long_history_charts_the_latest_results_and_keeps_baseline_and_latest(clinician) -> None:
+    """Issue 15: the charts draw a bounded window of results, and the table still has the
+    intake baseline, the latest result and the true count."""
+    from patients import selectors
+
+    patient = PatientFactory()
+    intake = make_intake(patient, by=clinician, complete=False)
+    start = timezone.now() - dt.timedelta(days=200)
+    make_total(patient, "phq9", 20, by=clinician, taken_at=start, intake=intake)
+    count = selectors.OUTCOME_POINTS + 15
+    for day in range(1, count):
+        make_total(
+            patient, "phq9", 10 + day % 5, by=clinician, taken_at=start + dt.timedelta(days=day)
+        )
+    latest = make_total(patient, "phq9", 3, by=clinician, taken_at=timezone.now())
+    phq9 = selectors.outcomes_for_chart(patient)[0]
+    assert phq9.count == count + 1
+    assert phq9.baseline.total == 20 and phq9.baseline_from_intake
+    assert phq9.latest == latest
+    assert len(phq9.results) == selectors.OUTCOME_POINTS + 1  # the window and the baseline
+    assert phq9.window_start is not None
+    assert phq9.outcome.remission

@@ -55,7 +55,10 @@ def test_home_risk_panel_queries_do_not_grow(
 
 # Measured when the outcome charts came: the outcomes add one query for the results and one for
 # the dosing-day markers (sessions). A rise means a section started querying per result.
-OUTCOME_PAGE_QUERIES = {"patients:chart": 24, "patients:measure_list": 8}
+# Issue 15 added one for the outcome counts (the charts show a bounded window of results) and,
+# on the chart, one for the sessions the upcoming visits are booked for; on the measures page,
+# one to count the results it pages through.
+OUTCOME_PAGE_QUERIES = {"patients:chart": 26, "patients:measure_list": 10}
 
 
 @pytest.mark.parametrize("url_name", sorted(OUTCOME_PAGE_QUERIES))
@@ -72,3 +75,24 @@ def test_outcome_pages_queries_do_not_grow_with_results(as_clinician, clinician,
                 make_total(patient, code, day % 15, by=clinician, taken_at=taken_at)
         counts.append(queries(as_clinician, reverse(url_name, args=[patient.pk])))
     assert counts[0] == counts[1] <= OUTCOME_PAGE_QUERIES[url_name], counts
+
+
+# Issue 15: the registry's list and search pages, exactly, for 1 and for 20 patients.
+LIST_QUERIES = {"": 5, "okonk": 5}
+
+
+@pytest.mark.parametrize("query", sorted(LIST_QUERIES))
+def test_patient_list_makes_the_same_queries_for_1_or_20_patients(
+    as_front_desk, clinician, django_assert_num_queries, query
+) -> None:
+    url = reverse("patients:list")
+    params = {"q": query} if query else {}
+    as_front_desk.get(url, params)  # the session's first request also writes the session
+    made = 0
+    for total in (1, 20):
+        while made < total:
+            PatientFactory(legal_last_name=f"Okonkwo{made}", primary_clinician=clinician)
+            made += 1
+        with django_assert_num_queries(LIST_QUERIES[query]):
+            response = as_front_desk.get(url, params)
+        assert response.content.decode().count("Okonkwo") >= total

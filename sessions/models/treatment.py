@@ -367,7 +367,15 @@ class DosingSession(models.Model):
                 violation_error_message=NEW_CONTRAINDICATION_NEEDS_NOTE,
             ),
         ]
-        indexes = [models.Index(fields=["status", "scheduled_for"], name="session_worklist_idx")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="session_worklist_idx"),
+            # The home worklist (selectors.sessions_worklist) ORs today's sessions with open
+            # ones: each branch needs its own index, or the OR reads every session ever held.
+            models.Index(fields=["scheduled_for"], name="session_scheduled_idx"),
+            models.Index(
+                fields=["status"], condition=Q(signed_at__isnull=True), name="session_unsigned_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.number} — {self.course.patient}"

@@ -1,5 +1,6 @@
-"""Exact query counts on the chair-side pages and the lot page: the same number with 1 row as
-with 20, so a page's cost does not grow with a session's readings or a lot's history."""
+"""Exact query counts of the sessions app's pages: the same number with 1 row as with 20 (issue
+15), so a page's cost does not grow with the day's sessions, a session's readings or a lot's
+history. One test per page."""
 
 from __future__ import annotations
 
@@ -10,17 +11,46 @@ import pytest
 from django.urls import reverse
 
 from sessions import services
-from sessions.models import AdverseEvent
+from sessions.models import AdverseEvent, DosingSession, Lot
 from sessions.tests.factories import make_lot, make_session, prepare
 
 pytestmark = pytest.mark.django_db
 
 # Measured with 1 and with 20 rows; a change is a decision, not drift. Chair-side safety shows
-# more on these pages (item overrides, risk flags, allergies, the live vitals panel): 23 → 30 and
-# 26 → 33.
+# more on the session page and the vitals partial (item overrides, risk flags, allergies, the
+# live vitals panel): 23 → 30 and 26 → 33.
+LEDGER_QUERIES = 4
+WORKLIST_QUERIES = 5
 SESSION_PAGE = 30
 VITALS_PARTIAL = 33
 LOT_PAGE = 9
+
+
+def test_ledger_makes_the_same_queries_for_1_or_20_lots(
+    as_provider, provider, django_assert_num_queries
+) -> None:
+    url = reverse("sessions:ledger")
+    as_provider.get(url)  # the session's first request also writes the session
+    for total in (1, 20):
+        while Lot.objects.count() < total:
+            make_lot(by=provider, number=f"COUNT-{Lot.objects.count():03d}")
+        with django_assert_num_queries(LEDGER_QUERIES):
+            response = as_provider.get(url)
+        assert response.content.decode().count("COUNT-") >= total
+
+
+def test_sessions_worklist_makes_the_same_queries_for_1_or_20_sessions(
+    as_clinician, clinician, django_assert_num_queries
+) -> None:
+    url = reverse("sessions:worklist")
+    as_clinician.get(url)
+    for total in (1, 20):
+        while DosingSession.objects.count() < total:
+            make_session(by=clinician)
+        with django_assert_num_queries(WORKLIST_QUERIES):
+            response = as_clinician.get(url)
+        assert response.status_code == 200
+        assert response.content.decode().count("/sessions/") >= total
 
 
 def session_with(rows: int, *, by):

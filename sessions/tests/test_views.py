@@ -313,7 +313,8 @@ def test_chart_treatment_section_has_the_same_query_count_for_1_or_20_sessions(
         counts.append(len(queries))
         with CaptureQueriesContext(connection) as queries:
             panels.chart_treatment(None, course.patient)
-        assert len(queries) == 4  # courses, sessions with their visits, follow-ups, next visits
+        # courses, sessions with their visits, follow-ups, next visits, their planned sessions
+        assert len(queries) == 5
     assert counts[0] == counts[1]
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic_sessions", "0008_record_exports"),
+        ("clinic_sessions", "0009_perf_worklist_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
