@@ -12,8 +12,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.tests.factories import make_total
-from sessions import services
-from sessions.tests.factories import dose, make_course, make_lot, make_session
+from sessions.tests.factories import (
+    dose,
+    make_course,
+    make_lot,
+    make_session,
+    override_open_items,
+)
 
 WEEK = timedelta(days=7)
 
@@ -39,7 +44,7 @@ def course_three_weeks_in(clinician, provider):
         make_total(course.patient, "phq9", total, by=clinician, taken_at=at)
         with time_machine.travel(at + timedelta(hours=1), tick=False):
             session = make_session(by=clinician, course=course)
-            services.checklist_override(session=session, reason="Checked by phone", by=provider)
+            override_open_items(session, reason="Checked by phone", by=provider)
             dose(session, by=clinician, lot=lot, provider=provider)
     return course
 

@@ -17,7 +17,7 @@ def test_dose_total_is_shown_before_saving_and_vitals_add_in_place(
     page.goto(reverse("sessions:session_detail", args=[session.pk]))
     expect(page.get_by_test_id("checklist-state")).to_contain_text("Checklist complete.")
 
-    page.get_by_label("Weight today (kg)").fill("70")
+    page.get_by_label("Weight today").fill("70")
     page.get_by_label("Dose (mg/kg)").fill("0.5")
     expect(page.get_by_test_id("dose-total")).to_have_text("35.0 mg")
     page.get_by_label("Dose (mg/kg)").fill("1.5")

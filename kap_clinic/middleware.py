@@ -39,7 +39,11 @@ class SessionTimeoutMiddleware:
                 return self._end(request, "You were signed out after a period of inactivity.")
             if now - started > settings.SESSION_ABSOLUTE_LIFETIME:
                 return self._end(request, "Your session reached its time limit. Please sign in.")
-            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_KEY not in session:
+            # A page's own polling (htmx, "X-Kap-Poll") is not the person being active.
+            polled = request.headers.get("X-Kap-Poll") == "1"
+            if not polled and (
+                now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_KEY not in session
+            ):
                 session[LAST_SEEN_KEY] = now
         response = self.get_response(request)
         # The request that signs in starts the clocks (the login view put a user on it).

@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kap_clinic.admin_base import AuditedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from sessions.models import (
     AdverseEvent,
+    ChecklistOverride,
     Destruction,
     Discrepancy,
     DosingProtocol,
@@ -42,10 +43,13 @@ class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "default_mg_per_kg",
         "min_mg_per_kg",
         "max_mg_per_kg",
-        "cap_mg",
+        "cap_label",
+        "dosing_weight_method",
+        "min_interval_hours",
         "vitals_interval_minutes",
         "min_observation_minutes",
     )
+    readonly_fields = ("cap_label",)
     fieldsets = (
         (None, {"fields": ("route", "name")}),
         (
@@ -56,7 +60,10 @@ class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
                     "min_mg_per_kg",
                     "max_mg_per_kg",
                     "cap_mg",
+                    "cap_label",
                     "infusion_minutes",
+                    "dosing_weight_method",
+                    "min_interval_hours",
                 )
             },
         ),
@@ -77,6 +84,13 @@ class DosingProtocolAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         ),
     )
     # No delete: past sessions refer to their protocol.
+
+    @admin.display(description="absolute cap in force")
+    def cap_label(self, obj: DosingProtocol) -> str:
+        # Said plainly, so nobody assumes a cap that is not there (issue: chair-side safety).
+        if obj is None or obj.pk is None or obj.cap_mg is None:
+            return "No absolute mg cap: only the mg/kg range limits the dose."
+        return f"{obj.cap_mg} mg"
 
 
 class ReadOnlyClinicalAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
@@ -102,6 +116,7 @@ for model in (
     AdverseEvent,
     SessionAddendum,
     IntegrationFollowUp,
+    ChecklistOverride,
     GroupNote,
     GroupNotePrivate,
     GroupNoteAddendum,

@@ -562,6 +562,10 @@ def _document(session: DosingSession, plan: Course, number: int, *, lot, therapi
         criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
         escort_name=patient.emergency_contact_name,
         by=nurse,
+        # Modified Aldrete: walking steadily, breathing freely, fully awake (Aldrete 1995).
+        activity=2,
+        respiration=2,
+        consciousness=2,
         at=discharged_at,
     )
     services.note_save(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -143,6 +143,24 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def time_field(label: str = "Time, if not now") -> forms.TimeField:
+    """A back-charting time today, in minutes (no seconds, so a typed 08:40 is accepted)."""
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": "60"}),
+        help_text="Leave empty for now.",
+    )
+
+
+def today_at(value: time | None) -> datetime | None:
+    """A time typed at the chair, on today's clinic-local date."""
+    if value is None:
+        return None
+    return timezone.make_aware(datetime.combine(timezone.localdate(), value))
+
+
 class VitalsForm(forms.Form):
     """Blood pressure, heart rate, SpO₂ and optional respiratory rate; impossible values are
     refused with ``vitals.classify``'s own message."""
@@ -152,12 +170,19 @@ class VitalsForm(forms.Form):
     heart_rate = forms.IntegerField(label="Heart rate (bpm)")
     spo2 = forms.IntegerField(label="SpO₂ (%)")
     respiratory_rate = forms.IntegerField(label="Resp. rate (/min)", required=False)
+    taken_at = time_field("Taken at, if not now")
 
     def __init__(self, *args, session: DosingSession, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.session = session
-        for field in self.fields.values():
-            field.widget.attrs.update({"inputmode": "numeric", "class": "form-control"})
+        for name, field in self.fields.items():
+            field.widget.attrs.update({"class": "form-control"})
+            if name != "taken_at":
+                field.widget.attrs["inputmode"] = "numeric"
+        self.fields["taken_at"].help_text = ""
+
+    def clean_taken_at(self):
+        return today_at(self.cleaned_data.get("taken_at"))
 
     def clean(self):
         data = super().clean()
@@ -179,8 +204,15 @@ class VitalsForm(forms.Form):
 
 
 class DoseForm(forms.Form):
-    weight_kg = forms.DecimalField(
-        label="Weight today (kg)", max_digits=5, decimal_places=1, min_value=Decimal("0.1")
+    weight = forms.DecimalField(
+        label="Weight today", max_digits=6, decimal_places=1, min_value=Decimal("0.1")
+    )
+    weight_unit = forms.ChoiceField(
+        label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg"
+    )
+    weight_confirmed = forms.BooleanField(
+        label="Confirm weight (more than 10 % away from the last recorded weight)",
+        required=False,
     )
     mg_per_kg = forms.DecimalField(
         label="Dose (mg/kg)", max_digits=5, decimal_places=3, min_value=Decimal("0.001")
@@ -188,6 +220,7 @@ class DoseForm(forms.Form):
     lot = forms.ModelChoiceField(queryset=Lot.objects.none(), label="Lot / vial drawn from")
     administered_by = UserChoiceField(queryset=User.objects.none())
     supervising_provider = UserChoiceField(queryset=User.objects.none())
+    started_at = time_field("Dose started at, if not now")
     override_reason = forms.CharField(
         label="Override reason (medical provider only)",
         required=False,
@@ -196,6 +229,7 @@ class DoseForm(forms.Form):
 
     def __init__(self, *args, session: DosingSession, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.session = session
         lots = usable_lots()
         self.fields["lot"].queryset = Lot.objects.filter(pk__in=[lot.pk for lot, _ in lots])
         balances = {lot.pk: bal for lot, bal in lots}
@@ -209,14 +243,51 @@ class DoseForm(forms.Form):
         self.fields["supervising_provider"].queryset = users_with_role(roles.MEDICAL_PROVIDER)
         self.fields["mg_per_kg"].initial = session.course.protocol.default_mg_per_kg.normalize()
 
+    def clean_started_at(self):
+        return today_at(self.cleaned_data.get("started_at"))
+
+    def clean(self):
+        data = super().clean()
+        weight, unit = data.get("weight"), data.get("weight_unit")
+        if weight is not None and unit:
+            data["weight_kg"] = dosing.lb_to_kg(weight) if unit == "lb" else weight
+        return data
+
+    def weight_kg(self) -> Decimal | None:
+        data = getattr(self, "cleaned_data", {})
+        return data.get("weight_kg")
+
     def total_mg(self) -> Decimal | None:
-        """The computed total, for the preview; None while the numbers are not usable."""
-        weight = self.cleaned_data.get("weight_kg") if hasattr(self, "cleaned_data") else None
-        rate = self.cleaned_data.get("mg_per_kg") if hasattr(self, "cleaned_data") else None
+        """The computed total on the plain weight, for the preview; None while the numbers are
+        not usable. The dose service computes the recorded total on the dosing weight."""
+        data = getattr(self, "cleaned_data", {})
         try:
-            return dosing.total_dose_mg(weight, rate)
+            return dosing.total_dose_mg(data.get("weight_kg"), data.get("mg_per_kg"))
         except ValueError:
             return None
+
+
+class DoseEndForm(forms.Form):
+    ended_at = time_field("Ended at, if not now")
+    early_reason = forms.CharField(
+        label="Reason, if it ended early",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_ended_at(self):
+        return today_at(self.cleaned_data.get("ended_at"))
+
+
+class ItemOverrideForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Override reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AcknowledgeForm(forms.Form):
+    """A provider's decision on a hold, or a clinician's action on an alert."""
+
+    reason = forms.CharField(label="Action taken", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AdverseEventForm(forms.ModelForm):
@@ -229,6 +300,12 @@ class AdverseEventForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 2}),
             "action_taken": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Back-charting: the onset may be given; empty means now (services.adverse_event_record).
+        self.fields["onset_at"].required = False
+        self.fields["onset_at"].help_text = "Leave empty for now."
 
     def clean(self):
         data = super().clean()
@@ -248,18 +325,39 @@ def CadssForm(data: Any = None, **kwargs: Any) -> MeasureForm:  # noqa: N802 (re
     return measure_form(instruments.CADSS6, data, **kwargs)
 
 
-class DischargeForm(forms.ModelForm):
-    class Meta:
-        model = DosingSession
-        fields = [
-            "vitals_near_baseline",
-            "alert_and_oriented",
-            "walking_steadily",
-            "nausea_controlled",
-            "escort_present",
-            "instructions_given",
-            "discharged_with",
-        ]
+def _aldrete_choice(label: str, options: list[tuple[int, str]]) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        coerce=int,
+        choices=[("", "—")] + [(v, f"{v} · {text}") for v, text in options],
+    )
+
+
+class DischargeForm(forms.Form):
+    """The modified Aldrete items the nurse assesses (Aldrete 1995); circulation and
+    oxygenation come from the last reading and the pre-dose value."""
+
+    activity = _aldrete_choice(
+        "Activity",
+        [(2, "moves all four limbs, walks steadily"), (1, "moves two limbs"), (0, "none")],
+    )
+    respiration = _aldrete_choice(
+        "Respiration",
+        [(2, "breathes deeply, coughs freely"), (1, "dyspnoea or shallow"), (0, "apnoeic")],
+    )
+    consciousness = _aldrete_choice(
+        "Consciousness",
+        [(2, "fully awake, oriented"), (1, "arousable on calling"), (0, "not responding")],
+    )
+    on_oxygen = forms.BooleanField(label="On supplemental oxygen", required=False)
+    nausea_controlled = forms.BooleanField(label="Nausea controlled", required=False)
+    escort_present = forms.BooleanField(label="Responsible adult escort present", required=False)
+    instructions_given = forms.BooleanField(label="Written instructions given", required=False)
+    discharged_with = forms.CharField(label="Escort at discharge", max_length=200, required=False)
+    at = time_field("Discharged at, if not now")
+
+    def clean_at(self):
+        return today_at(self.cleaned_data.get("at"))
 
 
 class NoteForm(forms.Form):

@@ -47,6 +47,7 @@ def home_integration(request: HttpRequest) -> dict[str, Any] | None:
 def home_holds(request: HttpRequest) -> dict[str, Any]:
     return {
         "holds": selectors.pending_holds(),
+        "alerts": selectors.open_alerts(),
         "findings": selectors.pending_contraindication_findings(),
     }
 

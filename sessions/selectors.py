@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
@@ -23,7 +24,7 @@ from django.utils import timezone
 from kap_clinic import roles
 from patients import contraindications, instruments
 from patients import selectors as patient_selectors
-from patients.models import EligibilityDecision, Patient
+from patients.models import EligibilityDecision, MeasureResult, Patient
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Appointment, AppointmentType
 from sessions import vitals as vital_rules
@@ -99,6 +100,18 @@ class ChecklistItem:
     # Further lines shown under the item (the intake's findings to ask about again). A list in
     # snapshots taken before this field existed is simply absent: the default applies.
     lines: tuple[str, ...] = ()
+    # A hard stop (DESIGN.md, "Chair-side safety"): what is wrong and what would lift it. No
+    # override lifts it.
+    hard_stop: str = ""
+    # Whether a medical provider may override this item when it is not done.
+    overridable: bool = True
+    # "Overridden by <name>: <reason>" when a provider overrode it.
+    overridden: str = ""
+
+    @property
+    def blocks(self) -> bool:
+        """Holds the dose: a hard stop, or not done and not overridden."""
+        return bool(self.hard_stop) or (not self.done and not self.overridden)
 
 
 def _eligibility_gap(patient) -> str:
@@ -110,25 +123,114 @@ def _eligibility_gap(patient) -> str:
     return f"Latest decision: {latest.get_decision_display()}"
 
 
-def checklist_items(session: DosingSession) -> list[ChecklistItem]:
-    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms.
+def dose_day(at: datetime | None = None) -> tuple[datetime, datetime]:
+    """The clinic-local day of a dose given at ``at`` (now by default): [start, end)."""
+    local = timezone.localtime(at or timezone.now())
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, timezone.make_aware(datetime.combine(start.date() + timedelta(days=1), time.min))
 
-    Once the dose is recorded the checklist is the snapshot taken then, so a signed record
-    shows what was true at the chair, not what is true today.
+
+def screens_for_dose(session: DosingSession, at: datetime | None = None) -> list[MeasureResult]:
+    """Every PHQ-9 and C-SSRS screen of the clinic-local day of the dose (``at``, default now),
+    oldest first. All of them count: a later lower-risk screen does not hide an earlier high-risk
+    one (DESIGN.md, "Screens"). The one place that decides which screens count for a dose."""
+    start, end = dose_day(at)
+    # A patient-reported screen answered on the phone within SELF_REPORT_CHECKLIST_HOURS before
+    # the dose counts too (issue 14: the evening before a morning dose).
+    since = (at or timezone.now()) - timedelta(hours=settings.SELF_REPORT_CHECKLIST_HOURS)
+    return list(
+        MeasureResult.objects.filter(
+            patient_id=session.course.patient_id,
+            code__in=(instruments.PHQ9, instruments.CSSRS),
+            taken_at__lt=end,
+        )
+        .filter(Q(taken_at__gte=start) | Q(patient_reported_at__isnull=False, taken_at__gte=since))
+        .order_by("taken_at", "id")
+    )
+
+
+def _screens_detail(screens: list[MeasureResult], at: datetime) -> str:
+    """Which results the checklist used, e.g. "Today: 6 · mild at 09:05" or "Patient-reported
+    Mon 7 Dec 20:14: 6 · mild"."""
+    staff = [m for m in screens if not m.is_patient_reported]
+    parts = ["Today: " + ", ".join(f"{m.result_label} at {_at(m.taken_at)}" for m in staff)]
+    parts = parts if staff else []
+    parts += [patient_selectors.screen_label(m, at) for m in screens if m.is_patient_reported]
+    return "; ".join(parts)
+
+
+def _concerning(screen: MeasureResult) -> bool:
+    """Needs a clinician's documented review before the dose: moderate C-SSRS risk, or PHQ-9
+    item 9 above 0 (DESIGN.md, "Screens"; Columbia triage guidance, Kroenke 2001)."""
+    if screen.code == instruments.CSSRS:
+        return screen.severity == instruments.CSSRS_MODERATE
+    answers = screen.answers if isinstance(screen.answers, list) else []
+    return len(answers) >= 9 and bool(answers[8])
+
+
+def _at(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def last_recorded_weight(session: DosingSession) -> Decimal | None:
+    """The patient's last recorded weight before this session: the latest earlier dose, else the
+    latest signed intake (DESIGN.md, "Weight": a change of more than 10 % needs confirming)."""
+    earlier = (
+        DosingSession.objects.filter(
+            course__patient_id=session.course.patient_id,
+            dose_started_at__isnull=False,
+            weight_kg__isnull=False,
+        )
+        .exclude(pk=session.pk)
+        .order_by("-dose_started_at", "-id")
+        .values_list("weight_kg", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        return earlier
+    intake = patient_selectors.latest_signed_intake(session.course.patient)
+    return intake.weight_kg if intake is not None else None
+
+
+def previous_dose(session: DosingSession) -> DosingSession | None:
+    return (
+        DosingSession.objects.filter(
+            course__patient_id=session.course.patient_id, dose_started_at__isnull=False
+        )
+        .exclude(pk=session.pk)
+        .select_related("course")
+        .order_by("-dose_started_at", "-id")
+        .first()
+    )
+
+
+def checklist_items(session: DosingSession, at: datetime | None = None) -> list[ChecklistItem]:
+    """DESIGN.md's preparation checklist: what the system knows, then what a person confirms,
+    each with its hard stop and any provider's override.
+
+    ``at`` is the dose's time (default now): "today" is its clinic-local day. Once the dose is
+    recorded the checklist is the snapshot taken then, so a signed record shows what was true at
+    the chair, not what is true today.
     """
     if session.checklist_at_dose:
         return [ChecklistItem(**item) for item in session.checklist_at_dose]
+    at = at or timezone.now()
     patient = session.course.patient
-    # Screens count on the session's clinic-local day, and a patient-reported one within
-    # SELF_REPORT_CHECKLIST_HOURS before it; the detail says which result was used.
-    phq9 = patient_selectors.screen_for_dose(patient, instruments.PHQ9, session.scheduled_for)
-    cssrs = patient_selectors.screen_for_dose(patient, instruments.CSSRS, session.scheduled_for)
+    screens = screens_for_dose(session, at)
+    phq9s = [m for m in screens if m.code == instruments.PHQ9]
+    cssrss = [m for m in screens if m.code == instruments.CSSRS]
+    high = [m for m in cssrss if m.severity == instruments.CSSRS_HIGH]
     pre_vitals = [r for r in session.vitals.all() if r.phase == vital_rules.PRE]
-    cssrs_ok = cssrs is not None and cssrs.severity != instruments.CSSRS_HIGH
-    if cssrs is None:
-        cssrs_detail = "Not done today"
+    if high:
+        cssrs_detail = f"High risk at {_at(high[0].taken_at)} today"
+    elif cssrss:
+        cssrs_detail = _screens_detail(cssrss, at)
     else:
-        cssrs_detail = patient_selectors.screen_label(cssrs, session.scheduled_for)
+        cssrs_detail = "Not done today"
     pregnancy = session.pregnancy_test
     # What the patient confirmed through the reminder links of the booked visit.
     from_patient = (
@@ -140,12 +242,18 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
     escort_name = session.escort_name or from_patient.get("escort_name", "")
     escort_phone = session.escort_phone or from_patient.get("escort_phone", "")
     eligible = patient_selectors.eligibility_is_signed(patient)
-    return [
+    consent = patient_selectors.consent_is_current(patient)
+    items = [
         ChecklistItem(
             "consent",
             "Consent current",
-            patient_selectors.consent_is_current(patient),
+            consent,
             automatic=True,
+            overridable=False,
+            hard_stop=""
+            if consent
+            else "Consent is not current. The patient signs the current consent on the chart "
+            "before any dose.",
         ),
         ChecklistItem(
             "eligibility",
@@ -153,23 +261,57 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
             eligible,
             "" if eligible else _eligibility_gap(patient),
             automatic=True,
+            overridable=False,
+            hard_stop=""
+            if eligible
+            else "Eligibility is not signed for the latest intake. A medical provider signs "
+            "the patient eligible on the chart before any dose.",
         ),
         ChecklistItem(
             "phq9",
             "Today's PHQ-9 done",
-            phq9 is not None,
-            patient_selectors.screen_label(phq9, session.scheduled_for)
-            if phq9
-            else "Not done today",
+            bool(phq9s),
+            _screens_detail(phq9s, at) if phq9s else "Not done today",
             automatic=True,
         ),
         ChecklistItem(
             "cssrs",
             "Today's C-SSRS screen done and not high risk",
-            cssrs_ok,
+            bool(cssrss) and not high,
             cssrs_detail,
             automatic=True,
+            overridable=not high,
+            hard_stop=f"A high-risk C-SSRS screen at {_at(high[0].taken_at)} today: no dose "
+            "today, whatever later screens show. Follow the safety plan; a dose can be "
+            "considered on another day."
+            if high
+            else "",
         ),
+    ]
+    concerning = [m for m in screens if _concerning(m)]
+    if concerning and not high:
+        last = concerning[-1]
+        reviewed = session.screens_reviewed_at is not None and (
+            session.screens_reviewed_at >= last.taken_at
+        )
+        what = ", ".join(
+            f"{m.get_code_display()} {m.result_label} at {_at(m.taken_at)}"
+            + (" (item 9 above 0)" if m.code == instruments.PHQ9 else "")
+            for m in concerning
+        )
+        items.append(
+            ChecklistItem(
+                "screen_review",
+                "Clinician's review of today's screens documented",
+                reviewed,
+                f"Reviewed by {_name(session.screens_reviewed_by)}: {session.screens_review_note}"
+                if reviewed
+                else f"Needs a clinician's documented review before the dose: {what}",
+                automatic=True,
+                overridable=False,
+            )
+        )
+    items += [
         ChecklistItem(
             "pre_vitals",
             "Pre-dose vitals taken",
@@ -177,6 +319,7 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
             f"{len(pre_vitals)} reading(s)" if pre_vitals else "None yet",
             automatic=True,
         ),
+        _interval_item(session, at),
         ChecklistItem(
             "fasting",
             "No solid food for 6 h, clear liquids until 2 h before",
@@ -200,10 +343,43 @@ def checklist_items(session: DosingSession) -> list[ChecklistItem]:
             "Pregnancy test (when applicable)",
             pregnancy in ("negative", "not_applicable"),
             session.get_pregnancy_test_display() if pregnancy else "",
+            overridable=pregnancy != "positive",
+            hard_stop="The pregnancy test today is positive: ketamine is not given in "
+            "pregnancy. No dose; the session is aborted and the provider reviews the plan."
+            if pregnancy == "positive"
+            else "",
         ),
         ChecklistItem("intention", "Intention set (preparation done)", session.intention_set),
         _contraindications_item(session, patient),
     ]
+    overrides = {o.item: o for o in session.item_overrides.select_related("by")}
+    return [
+        replace(item, overridden=f"Overridden by {_name(o.by)}: {o.reason}")
+        if (o := overrides.get(item.key)) and item.overridable and not item.done
+        else item
+        for item in items
+    ]
+
+
+def _interval_item(session: DosingSession, at: datetime) -> ChecklistItem:
+    """At least the protocol's minimum time since the patient's last dose (DESIGN.md,
+    "Interval": 24 h by default)."""
+    hours = session.course.protocol.min_interval_hours
+    last = previous_dose(session)
+    label = f"At least {hours} h since the last dose"
+    if last is None:
+        return ChecklistItem("interval", label, True, "First dose", automatic=True)
+    since = at - last.dose_started_at
+    ok = since >= timedelta(hours=hours)
+    when = timezone.localtime(last.dose_started_at)
+    return ChecklistItem(
+        "interval",
+        label,
+        ok,
+        f"Last dose {when:%Y-%m-%d %H:%M} (session {last.number}), "
+        f"{int(since.total_seconds() // 3600)} h ago",
+        automatic=True,
+    )
 
 
 def _contraindications_item(session: DosingSession, patient: Patient) -> ChecklistItem:
@@ -234,6 +410,11 @@ def _contraindications_item(session: DosingSession, patient: Patient) -> Checkli
         answer == CONTRAINDICATIONS_NOTHING_NEW,
         detail,
         lines=tuple(findings),
+        overridable=answer != CONTRAINDICATIONS_NEW_FOUND,
+        hard_stop=f"A new contraindication was found today ({note}). No dose: abort this "
+        "session; a provider reassesses eligibility with a new intake before the next one."
+        if answer == CONTRAINDICATIONS_NEW_FOUND
+        else "",
     )
 
 
@@ -405,13 +586,12 @@ def integration_worklist(*, user: User | None = None, now: datetime | None = Non
 
 
 def pending_contraindication_findings() -> list[DosingSession]:
-    """Sessions not yet dosed where the pre-dose re-check found a new contraindication and no
-    provider has overridden the checklist since (the provider's home panel): the dose waits on
-    a provider's decision, to override with a reason or to stop."""
+    """Sessions not yet dosed or closed where the pre-dose re-check found a new
+    contraindication (the provider's home panel): a hard stop, so the session waits to be
+    aborted and eligibility reassessed."""
     return list(
         DosingSession.objects.filter(
             contraindications_reconfirmed=CONTRAINDICATIONS_NEW_FOUND,
-            checklist_override_by__isnull=True,
             dose_started_at__isnull=True,
             status__in=(Status.PLANNED, Status.IN_PROGRESS),
         )
@@ -548,3 +728,24 @@ def lot_balance(lot: Lot) -> Decimal:
     """The sum of the lot's entries: an entry stamped earlier than others still counts."""
     total = LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("change_mg"))["total"]
     return Decimal(total or 0).quantize(TENTH)
+
+
+def open_alerts() -> list[VitalReading]:
+    """Alerts during or after a dose that no clinician has answered, on sessions still in
+    progress (the providers' home panel), oldest first."""
+    readings = (
+        VitalReading.objects.filter(
+            phase__in=(vital_rules.DURING, vital_rules.POST),
+            acknowledged_at__isnull=True,
+            session__status=Status.IN_PROGRESS,
+        )
+        .select_related("session__course__patient", "session__course__protocol")
+        .order_by("taken_at", "id")
+    )
+    return [r for r in readings if r.is_open_alert]
+
+
+def pre_dose_baseline(session: DosingSession, readings: list[VitalReading]) -> VitalReading | None:
+    """The last reading before the dose: the value circulation is scored against at discharge."""
+    before = [r for r in readings if r.phase == vital_rules.PRE]
+    return before[-1] if before else None

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,9 +16,8 @@ from kap_clinic import roles
 from kap_clinic.audit import record_access
 from kap_clinic.errors import service_errors
 from patients.selectors import patient_for_user
-from sessions import dosing, forms, ledger_selectors, selectors, services
-from sessions import vitals as vital_rules
-from sessions.models import DosingSession
+from sessions import forms, ledger_selectors, selectors, services
+from sessions.chair_views import _back, _session, _show
 
 clinical = roles.role_required(roles.CLINICAL)
 provider_only = roles.role_required(roles.MEDICAL_PROVIDER)
@@ -94,89 +92,6 @@ def course_stop(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the session screen ----------------------------------------------------------------------
 
 
-def _session_context(request: HttpRequest, session: DosingSession, **bound: Any) -> dict:
-    readings = list(session.vitals.select_related("recorded_by", "acknowledged_by"))
-    checklist = selectors.checklist_items(session)
-    protocol = session.course.protocol
-    context = {
-        "session": session,
-        "patient": session.course.patient,
-        "protocol": protocol,
-        "readings": readings,
-        "next_due": selectors.next_reading_due(session, readings),
-        "open_alerts": _open_alerts(session, readings),
-        "checklist": checklist,
-        # Forms on other pages opened from here ("Record now") come back to the checklist.
-        "checklist_return": _session_url(session, "checklist"),
-        "checklist_complete": all(item.done for item in checklist),
-        "holds": [r for r in readings if r.needs_acknowledgement],
-        "events": session.adverse_events.select_related("recorded_by"),
-        "addenda": session.addenda.select_related("author"),
-        "follow_ups": session.follow_ups.select_related("signed_by"),
-        "is_provider": roles.has_role(request.user, roles.MEDICAL_PROVIDER),
-        "locked": session.is_signed,
-        "checklist_form": forms.ChecklistForm(instance=session),
-        "override_form": forms.ReasonForm(),
-        "vitals_form": forms.VitalsForm(session=session),
-        "dose_form": forms.DoseForm(session=session),
-        "event_form": forms.AdverseEventForm(),
-        "cadss_form": forms.CadssForm(),
-        "discharge_form": forms.DischargeForm(initial={"discharged_with": session.escort_name}),
-        "note_form": forms.NoteForm(initial={"note": session.note}),
-        "addendum_form": forms.AddendumForm(),
-        "abort_form": forms.ReasonForm(),
-        "link_form": (
-            forms.LinkVisitForm(patient=session.course.patient) if session.needs_visit else None
-        ),
-        "ack_form": forms.ReasonForm(),
-    }
-    context.update(bound)
-    context["integration"] = selectors.integration_status(session, list(context["follow_ups"]))
-    return context
-
-
-def _open_alerts(session: DosingSession, readings: list) -> list[str]:
-    """Alerts of the latest reading: what the room must act on now."""
-    if not readings:
-        return []
-    latest = readings[-1]
-    thresholds = session.course.protocol.thresholds
-    return [
-        vital_rules.alert_label(code, thresholds)
-        for code in latest.alerts
-        if code != vital_rules.HOLD_PRE_DOSE_BP
-    ]
-
-
-def _show(request: HttpRequest, session: DosingSession, status: int = 200, **bound: Any):
-    return render(
-        request,
-        "sessions/session_detail.html",
-        _session_context(request, session, **bound),
-        status=status,
-    )
-
-
-def _session(request: HttpRequest, pk: int) -> DosingSession:
-    session = selectors.session_for_user(user=request.user, pk=pk)
-    record_access(request=request, patient_id=session.course.patient_id, what="dosing session")
-    return session
-
-
-def _session_url(session: DosingSession, anchor: str = "") -> str:
-    url = reverse("sessions:session_detail", kwargs={"pk": session.pk})
-    return f"{url}#{anchor}" if anchor else url
-
-
-def _back(session: DosingSession, anchor: str = "") -> HttpResponse:
-    return redirect(_session_url(session, anchor))
-
-
-@clinical
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _show(request, _session(request, pk))
-
-
 @clinical
 @require_POST
 def session_link_appointment(request: HttpRequest, pk: int) -> HttpResponse:
@@ -194,136 +109,6 @@ def session_link_appointment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinical
 @require_POST
-def checklist_update(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = forms.ChecklistForm(request.POST, instance=DosingSession.objects.get(pk=session.pk))
-    if form.is_valid():
-        with service_errors(form):
-            services.checklist_update(session=session, by=request.user, **form.cleaned_data)
-            return _back(session, "checklist")
-    return _show(request, session, 400, checklist_form=form)
-
-
-@clinical
-@require_POST
-def checklist_override(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = forms.ReasonForm(request.POST)
-    if form.is_valid():
-        with service_errors(form):
-            services.checklist_override(
-                session=session, reason=form.cleaned_data["reason"], by=request.user
-            )
-            return _back(session, "checklist")
-    status = 403 if not roles.has_role(request.user, roles.MEDICAL_PROVIDER) else 400
-    return _show(request, session, status, override_form=form)
-
-
-@clinical
-@require_POST
-def vitals_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Fast entry at the chair: htmx swaps the flowsheet in place; without htmx, a redirect."""
-    session = _session(request, pk)
-    form = forms.VitalsForm(request.POST, session=session)
-    if form.is_valid():
-        with service_errors(form, also=(ValueError,)):
-            services.vitals_record(session=session, by=request.user, **form.cleaned_data)
-            if not request.headers.get("HX-Request"):
-                return _back(session, "vitals")
-            session = selectors.session_for_user(user=request.user, pk=pk)
-            form = forms.VitalsForm(session=session)
-    if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "sessions/snippets/vitals.html",
-            _session_context(request, session, vitals_form=form),
-        )
-    return _show(request, session, 400, vitals_form=form)
-
-
-@provider_only
-@require_POST
-def hold_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    reading = selectors.reading_for_user(user=request.user, pk=pk)
-    session = _session(request, reading.session_id)
-    form = forms.ReasonForm(request.POST)
-    if form.is_valid():
-        with service_errors(form):
-            services.hold_acknowledge(
-                reading=reading, note=form.cleaned_data["reason"], by=request.user
-            )
-            return _back(session, "vitals")
-    return _show(request, session, 400, ack_form=form)
-
-
-@clinical
-@require_POST
-def dose_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The total in mg, computed on the server as the numbers are typed (htmx)."""
-    session = _session(request, pk)
-    form = forms.DoseForm(request.POST, session=session)
-    form.is_valid()
-    total = form.total_mg()
-    problems = []
-    if total is not None:
-        problems = dosing.dose_problems(
-            protocol=session.course.protocol,
-            mg_per_kg=form.cleaned_data["mg_per_kg"],
-            total_mg=total,
-        )
-    return render(
-        request,
-        "sessions/snippets/dose_preview.html",
-        {"total": total, "problems": problems, "protocol": session.course.protocol},
-    )
-
-
-@clinical
-@require_POST
-def dose_record(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = forms.DoseForm(request.POST, session=session)
-    if form.is_valid():
-        data = form.cleaned_data
-        with service_errors(form, also=(ValueError,)):
-            services.dose_record(
-                session=session,
-                weight_kg=data["weight_kg"],
-                mg_per_kg=data["mg_per_kg"],
-                lot=data["lot"],
-                administered_by=data["administered_by"],
-                supervising_provider=data["supervising_provider"],
-                override_reason=data["override_reason"],
-                by=request.user,
-            )
-            messages.success(request, "Dose recorded.")
-            return _back(session, "dose")
-    return _show(request, session, 400, dose_form=form)
-
-
-@clinical
-@require_POST
-def dose_end(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    with service_errors(request):
-        services.dose_end(session=session, by=request.user)
-    return _back(session, "dose")
-
-
-@clinical
-@require_POST
-def adverse_event_add(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = forms.AdverseEventForm(request.POST)
-    if form.is_valid():
-        with service_errors(form):
-            services.adverse_event_record(session=session, by=request.user, **form.cleaned_data)
-            return _back(session, "events")
-    return _show(request, session, 400, event_form=form)
-
-
-@clinical
-@require_POST
 def cadss_record(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     form = forms.CadssForm(request.POST)
@@ -332,25 +117,6 @@ def cadss_record(request: HttpRequest, pk: int) -> HttpResponse:
             services.cadss_record(session=session, answers=form.answers(), by=request.user)
             return _back(session, "cadss")
     return _show(request, session, 400, cadss_form=form)
-
-
-@clinical
-@require_POST
-def discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = forms.DischargeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        with service_errors(form):
-            services.session_discharge(
-                session=session,
-                criteria={name: data[name] for name in services.DISCHARGE_CRITERIA},
-                escort_name=data["discharged_with"],
-                by=request.user,
-            )
-            messages.success(request, "Patient discharged; the session is complete.")
-            return _back(session, "note")
-    return _show(request, session, 400, discharge_form=form)
 
 
 @clinical
@@ -402,7 +168,11 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.FollowUpForm(request.POST or None)
     with_phq9 = request.method == "POST" and request.POST.get("with_phq9") == "on"
     # Bound only when the repeat PHQ-9 was ticked, so an unticked one shows no errors.
-    phq9_form = forms.measure_form("phq9", request.POST if with_phq9 else None, prefix="phq9")
+    # Never ``required`` in the browser, since it is optional and hidden until ticked (a hidden
+    # required radio blocks signing).
+    phq9_form = forms.measure_form(
+        "phq9", request.POST if with_phq9 else None, prefix="phq9", use_required_attribute=False
+    )
     if request.method == "POST" and form.is_valid() and (not with_phq9 or phq9_form.is_valid()):
         with service_errors(form, also=(ValueError,)):
             services.follow_up_record(

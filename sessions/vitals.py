@@ -7,8 +7,10 @@ threshold lives once. Rules from DESIGN.md ("Vitals"):
   acknowledgement. Ketamine raises BP and HR for roughly the first hour; on IV dosing BP and
   HR were back to baseline by 90 minutes (Szarmach et al. 2020), which is why the clinic
   reads vitals every 15 minutes on IV.
-- At any phase: systolic >= 180 or diastolic >= 110, SpO2 < 92 %, HR > 120 or < 50 raise an
-  alert.
+- At any phase: systolic >= 180 or diastolic >= 110, SpO2 < 92 %, HR > 120 or < 50, and
+  systolic < 90 (hypotension; DESIGN.md "Chair-side safety") raise an alert.
+- Before dosing, any alert-level reading is a hold too (``is_pre_dose_hold``): SpO2 < 92 %,
+  HR > 120 or < 50 and systolic < 90 hold the dose as BP above 140/90 does.
 - Physiologically impossible values are refused outright: they are typing errors, and an
   alert computed from a typo is worse than no alert.
 """
@@ -28,6 +30,7 @@ HYPERTENSION = "hypertension"
 HYPOXIA = "hypoxia"
 TACHYCARDIA = "tachycardia"
 BRADYCARDIA = "bradycardia"
+HYPOTENSION = "hypotension"
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -55,6 +58,7 @@ class Thresholds:
     spo2_min: int = 92
     hr_max: int = 120
     hr_min: int = 50
+    systolic_min: int = 90
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -77,6 +81,7 @@ class Thresholds:
             # Alerts that fire below a limit: a higher limit is tighter.
             spo2_min=max(self.spo2_min, DEFAULT_THRESHOLDS.spo2_min),
             hr_min=max(self.hr_min, DEFAULT_THRESHOLDS.hr_min),
+            systolic_min=max(self.systolic_min, DEFAULT_THRESHOLDS.systolic_min),
         )
 
 
@@ -91,6 +96,7 @@ _LABEL_TEMPLATES = {
     HYPOXIA: "SpO₂ below {t.spo2_min} % — hypoxia",
     TACHYCARDIA: "Heart rate above {t.hr_max}/min — tachycardia",
     BRADYCARDIA: "Heart rate below {t.hr_min}/min — bradycardia",
+    HYPOTENSION: "Systolic below {t.systolic_min} mmHg — hypotension",
 }
 
 
@@ -152,7 +158,19 @@ def classify(
         alerts.add(TACHYCARDIA)
     if heart_rate < t.hr_min:
         alerts.add(BRADYCARDIA)
+    if systolic < t.systolic_min:
+        alerts.add(HYPOTENSION)
     return alerts
+
+
+def is_pre_dose_hold(phase: str, alerts: object) -> bool:
+    """Any alert-level reading before the dose holds it until a medical provider acknowledges
+    (DESIGN.md, "Pre-dose holds"); a recheck after 5 minutes' rest is offered meanwhile."""
+    return phase == PRE and bool(alerts)
+
+
+# Minutes of rest before a recheck of a reading that holds the dose (DESIGN.md).
+RECHECK_REST_MINUTES = 5
 
 
 def _check_reading(value: object, name: str, unit: str, lowest: int, highest: int) -> None:

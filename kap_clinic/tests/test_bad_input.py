@@ -110,7 +110,8 @@ def dose_form(users):
     prepare(session, by=users["provider"])
     lot = make_lot(by=users["provider"], number=f"F-{session.pk}")
     body = {
-        "weight_kg": "70.0",
+        "weight": "70.0",
+        "weight_unit": "kg",
         "mg_per_kg": "0.5",
         "lot": str(lot.pk),
         "administered_by": str(users["clinician"].pk),
@@ -142,7 +143,7 @@ TARGETS = [
     Target("phq9", "clinician", phq9_form, tuple(f"item_{n}" for n in range(1, 10))),
     Target("booking", "front_desk", booking_form, ("patient", "date", "time")),
     Target("vitals", "clinician", vitals_form, ("systolic", "diastolic", "heart_rate", "spo2")),
-    Target("dose", "provider", dose_form, ("weight_kg", "mg_per_kg")),
+    Target("dose", "provider", dose_form, ("weight", "mg_per_kg")),
     Target(
         "ledger",
         "provider",

@@ -255,8 +255,9 @@ def _queries(client: Client) -> int:
 # Front desk: one for the freed group places to offer (one query when there are none). The
 # self-report panels add one query each: the check-in call list (front office), concerning
 # check-ins (clinical roles). The provider's controlled-substance worklist (issue 13) adds 4:
-# balances, registrants, their latest inventories, discrepancies needing action.
-HOME_QUERIES = {"front_desk": 6, "clinician": 9, "provider": 15, "clinic_admin": 3}
+# balances, registrants, their latest inventories, discrepancies needing action; the holds
+# panel one for open alerts during doses (issue 12).
+HOME_QUERIES = {"front_desk": 6, "clinician": 9, "provider": 16, "clinic_admin": 3}
 
 
 @pytest.mark.parametrize("persona", sorted(HOME_QUERIES))

@@ -25,7 +25,12 @@ from scheduling import services as scheduling_services
 from scheduling.tests.factories import AppointmentFactory
 from scheduling.tests.group_factories import group_type, started_meeting
 from sessions import services as session_services
-from sessions.models import GroupIntegrationCredit, IntegrationFollowUp, SessionAddendum
+from sessions.models import (
+    ChecklistOverride,
+    GroupIntegrationCredit,
+    IntegrationFollowUp,
+    SessionAddendum,
+)
 from sessions.selectors import lot_balance
 from sessions.tests.factories import make_lot, make_session, prepare, ready_patient, witnessed
 
@@ -117,6 +122,9 @@ def everything(django_db_setup, django_db_blocker):
         )
         # Rows that need a signed or dosed session: written directly, the flow is not tested here.
         SessionAddendum.objects.create(session=session, text="Later", author=clinician)
+        ChecklistOverride.objects.create(
+            session=session, item="escort", label="Escort", reason="Reason", by=provider
+        )
         follow_up = IntegrationFollowUp.objects.create(
             session=session, themes="Themes", plan="Plan", signed_by=clinician
         )

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinic_sessions', '0010_merge_0009_group_notes_0009_perf_worklist_indexes'),
-        ('clinic_sessions', '0015_ledger_records_append_only_trigger'),
+        ("clinic_sessions", "0010_merge_0009_group_notes_0009_perf_worklist_indexes"),
+        ("clinic_sessions", "0015_ledger_records_append_only_trigger"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -5,6 +5,13 @@ Writes go through ``sessions.services``; the rules (dose arithmetic, vital-sign 
 the pure modules ``sessions.dosing`` and ``sessions.vitals``.
 """
 
+from sessions.models.chair import (  # noqa: F401
+    LATE_ENTRY,
+    AdverseEvent,
+    ChecklistOverride,
+    VitalReading,
+    late_entry,
+)
 from sessions.models.groups import (  # noqa: F401
     GroupIntegrationCredit,
     GroupNote,
@@ -30,12 +37,10 @@ from sessions.models.treatment import (  # noqa: F401
     MG,
     NEW_CONTRAINDICATION_NEEDS_NOTE,
     VISIT_GONE,
-    AdverseEvent,
     DosingProtocol,
     DosingSession,
     IntegrationFollowUp,
     Route,
     SessionAddendum,
     TreatmentCourse,
-    VitalReading,
 )

@@ -4,6 +4,7 @@ discharge and note; integration follow-ups."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from scheduling.availability import integration_window_after
+from sessions import dosing as dosing_rules
 from sessions import vitals as vital_rules
 
 MG = {"max_digits": 9, "decimal_places": 1}  # ledger and dose amounts: to 0.1 mg (DESIGN.md)
@@ -64,6 +66,21 @@ class DosingProtocol(models.Model):
     spo2_min = models.PositiveSmallIntegerField("SpO₂ alert below (%)", default=92)
     hr_max = models.PositiveSmallIntegerField("heart rate alert above", default=120)
     hr_min = models.PositiveSmallIntegerField("heart rate alert below", default=50)
+    # DESIGN.md, "Chair-side safety": actual body weight by default (the trials dosed on it);
+    # adjusted body weight (Devine IBW + 0.4 x excess) when BMI >= 30, if the director chooses.
+    dosing_weight_method = models.CharField(
+        max_length=8,
+        choices=[
+            ("actual", "Actual body weight"),
+            ("adjusted", "Adjusted body weight if BMI ≥ 30"),
+        ],
+        default="actual",
+    )
+    # At least this long between a patient's dosing sessions (DESIGN.md, "Interval": 24 h;
+    # series are commonly six over two to three weeks). A provider may override with a reason.
+    min_interval_hours = models.PositiveSmallIntegerField(
+        "minimum time between dosing sessions (hours)", default=24
+    )
 
     history = HistoricalRecords()
 
@@ -264,6 +281,24 @@ class DosingSession(models.Model):
     )
     dose_started_at = models.DateTimeField(null=True, blank=True)
     dose_ended_at = models.DateTimeField(null=True, blank=True)
+    # Weight as typed (kg or lb; weight_kg holds it in kg), whether a change of more than 10 %
+    # from the last recorded weight was confirmed, and the weight the dose was calculated on.
+    weight_unit = models.CharField(max_length=2, blank=True)
+    weight_confirmed = models.BooleanField("weight change confirmed", default=False)
+    dosing_weight_kg = models.DecimalField(
+        "dosing weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    dosing_weight_method = models.CharField(max_length=8, blank=True)
+    # When each was typed, for entries back-charted to an earlier time.
+    dose_entered_at = models.DateTimeField(null=True, blank=True)
+    dose_end_entered_at = models.DateTimeField(null=True, blank=True)
+    early_end_reason = models.TextField("reason the infusion ended early", blank=True)
+    # A clinician's documented review of a moderate C-SSRS or PHQ-9 item 9 above 0 that day.
+    screens_reviewed_at = models.DateTimeField(null=True, blank=True)
+    screens_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    screens_review_note = models.TextField(blank=True)
 
     cadss = models.ForeignKey(
         "patients.MeasureResult",
@@ -282,6 +317,15 @@ class DosingSession(models.Model):
     escort_present = models.BooleanField("responsible adult escort present", default=False)
     instructions_given = models.BooleanField("written instructions given", default=False)
     discharged_with = models.CharField("escort at discharge", max_length=200, blank=True)
+    # Modified Aldrete score at discharge (sessions.discharge.aldrete).
+    aldrete_activity = models.PositiveSmallIntegerField(null=True, blank=True)
+    aldrete_respiration = models.PositiveSmallIntegerField(null=True, blank=True)
+    aldrete_consciousness = models.PositiveSmallIntegerField(null=True, blank=True)
+    aldrete_circulation = models.PositiveSmallIntegerField(null=True, blank=True)
+    aldrete_oxygenation = models.PositiveSmallIntegerField(null=True, blank=True)
+    aldrete_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    discharge_on_oxygen = models.BooleanField(default=False)
+    discharge_entered_at = models.DateTimeField(null=True, blank=True)
     discharged_at = models.DateTimeField(null=True, blank=True)
     discharged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -370,6 +414,43 @@ class DosingSession(models.Model):
         return vital_rules.POST
 
     @property
+    def opened_at(self):
+        """The earliest time an entry may be back-charted to: the session's scheduled time less
+        an hour for arrival and preparation (pre-dose vitals, screens)."""
+        return self.scheduled_for - timedelta(hours=1)
+
+    @property
+    def volume_ml(self):
+        """The volume drawn: total mg over the lot's concentration (sessions.dosing)."""
+        if self.total_mg is None or self.lot is None:
+            return None
+        return dosing_rules.volume_to_draw_ml(self.total_mg, self.lot.concentration_mg_per_ml)
+
+    @property
+    def infusion_rate_mg_per_min(self):
+        """IV: total mg over the protocol's infusion minutes, to 0.01 mg/min."""
+        minutes = self.course.protocol.infusion_minutes
+        if self.total_mg is None or not minutes:
+            return None
+        return (self.total_mg / minutes).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def dose_start_late(self) -> bool:
+        return _late(self.dose_started_at, self.dose_entered_at)
+
+    @property
+    def dose_end_late(self) -> bool:
+        return _late(self.dose_ended_at, self.dose_end_entered_at)
+
+    @property
+    def discharge_late(self) -> bool:
+        return _late(self.discharged_at, self.discharge_entered_at)
+
+    @property
+    def weight_lb(self):
+        return dosing_rules.kg_to_lb(self.weight_kg) if self.weight_kg else None
+
+    @property
     def observed_until(self):
         """Earliest discharge: the protocol's minimum observation after the dose ends."""
         if self.dose_ended_at is None:
@@ -384,104 +465,16 @@ class DosingSession(models.Model):
         return integration_window_after(anchor)[1] if anchor else None
 
 
+# An entry typed this long after the time it records is shown with both times.
+LATE_ENTRY = timedelta(minutes=2)
+
+
+def _late(at, entered_at) -> bool:
+    return at is not None and entered_at is not None and entered_at - at >= LATE_ENTRY
+
+
 # Appointment statuses after which a planned session's visit will not take place.
 VISIT_GONE = ("cancelled", "no_show")
-
-
-class VitalReading(models.Model):
-    """One set of vitals. Alerts are computed by ``sessions.vitals.classify`` when recorded."""
-
-    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="vitals")
-    taken_at = models.DateTimeField(default=timezone.now)
-    phase = models.CharField(
-        max_length=6, choices=[(p, p.title()) for p in vital_rules.PHASES], editable=False
-    )
-    systolic = models.PositiveSmallIntegerField()
-    diastolic = models.PositiveSmallIntegerField()
-    heart_rate = models.PositiveSmallIntegerField()
-    spo2 = models.PositiveSmallIntegerField("SpO₂")
-    respiratory_rate = models.PositiveSmallIntegerField(null=True, blank=True)
-    alerts = models.JSONField(default=list, blank=True, editable=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    # A pre-dose hold needs a medical provider's acknowledgement before the dose.
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    acknowledgement_note = models.TextField(blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["taken_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(diastolic__lt=F("systolic")), name="vitals_diastolic_below_systolic"
-            ),
-            models.CheckConstraint(
-                condition=Q(acknowledged_at__isnull=True)
-                | (Q(acknowledged_by__isnull=False) & ~Q(acknowledgement_note="")),
-                name="vitals_ack_has_author_and_note",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.systolic}/{self.diastolic} HR {self.heart_rate} SpO₂ {self.spo2}"
-
-    @property
-    def is_hold(self) -> bool:
-        return vital_rules.HOLD_PRE_DOSE_BP in self.alerts
-
-    @property
-    def needs_acknowledgement(self) -> bool:
-        return self.is_hold and self.acknowledged_at is None
-
-    @property
-    def alert_labels(self) -> list[str]:
-        thresholds = self.session.course.protocol.thresholds
-        return [vital_rules.alert_label(code, thresholds) for code in self.alerts]
-
-
-class AdverseEvent(models.Model):
-    class Kind(models.TextChoices):
-        NAUSEA = "nausea", "Nausea or vomiting"
-        HYPERTENSION = "hypertension", "Raised blood pressure"
-        TACHYCARDIA = "tachycardia", "Tachycardia"
-        DESATURATION = "desaturation", "Low oxygen saturation"
-        ANXIETY = "anxiety", "Anxiety or agitation"
-        DISSOCIATION = "dissociation", "Distressing dissociation"
-        HEADACHE = "headache", "Headache"
-        DIZZINESS = "dizziness", "Dizziness"
-        OTHER = "other", "Other"
-
-    class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
-
-    session = models.ForeignKey(
-        DosingSession, on_delete=models.PROTECT, related_name="adverse_events"
-    )
-    kind = models.CharField("type", max_length=20, choices=Kind.choices)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    onset_at = models.DateTimeField(default=timezone.now)
-    description = models.TextField(blank=True)
-    action_taken = models.TextField(blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["onset_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_severity_display()})"
 
 
 class SessionAddendum(models.Model):

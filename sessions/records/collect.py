@@ -23,6 +23,7 @@ from patients.models import (
 from scheduling.models import Appointment, Reminder
 from sessions.models import (
     AdverseEvent,
+    ChecklistOverride,
     DosingSession,
     IntegrationFollowUp,
     SessionAddendum,
@@ -106,8 +107,9 @@ def consents(patient: Patient) -> list[Consent]:
 
 
 def treatment(patient: Patient) -> list[TreatmentCourse]:
-    """Courses, each with its sessions and everything recorded in them: vitals, adverse events,
-    addenda, the ledger's administration entry, CADSS-6, integration follow-ups."""
+    """Courses, each with its sessions and everything recorded in them: checklist item
+    overrides, vitals, adverse events, addenda, the ledger's administration entry, CADSS-6,
+    integration follow-ups."""
     sessions = DosingSession.objects.select_related(
         "lot",
         "cadss",
@@ -123,6 +125,7 @@ def treatment(patient: Patient) -> list[TreatmentCourse]:
     ).prefetch_related(
         Prefetch("vitals", queryset=VitalReading.objects.select_related("recorded_by")),
         Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
+        Prefetch("item_overrides", queryset=ChecklistOverride.objects.select_related("by")),
         Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author")),
         Prefetch(
             "follow_ups",

@@ -70,6 +70,12 @@ def session_text(session: Any) -> str:
             lines.append(f"  {item.get('label', item.get('key'))}: {mark}{detail}")
     if session.checklist_override_reason:
         lines.append(f"Checklist overridden: {session.checklist_override_reason}")
+    for override in session.item_overrides.all():
+        by = override.by.get_full_name() or override.by.username
+        lines.append(
+            f"Checklist item overridden: {override.label} — {override.reason} "
+            f"({by}, {when(override.at)})"
+        )
     if session.contraindications_reconfirmed:
         lines.append(
             "Contraindications re-confirmed: "

@@ -74,6 +74,8 @@ PARTS = (
             "clinic_sessions.DosingSession",
             "clinic_sessions.VitalReading",
             "clinic_sessions.AdverseEvent",
+            # A provider's override of one checklist item before the dose, with the reason.
+            "clinic_sessions.ChecklistOverride",
             "clinic_sessions.SessionAddendum",
             "clinic_sessions.IntegrationFollowUp",
             # The administration entry of the controlled-substance ledger, with its dose.

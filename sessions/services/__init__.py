@@ -2,7 +2,10 @@
 ledger, one module per concern:
 
 - ``courses``: treatment courses, planned sessions, a planned session following its visit;
-- ``chair``: checklist, vitals and holds, the dose, adverse events, dissociation, discharge;
+- ``chair``: checklist and per-item overrides, screen review, vitals, holds and alerts, adverse
+  events, dissociation;
+- ``dose``: the dose (weight, dosing weight, hard stops) and the end of an infusion;
+- ``discharge``: discharge with the modified Aldrete score;
 - ``notes``: the note, its signature, addenda;
 - ``followups``: integration follow-ups;
 - ``group_notes``: the group note (shared and private parts), its signature, addenda, and
@@ -23,17 +26,16 @@ from __future__ import annotations
 
 from sessions.services.chair import (  # noqa: F401
     CHECKLIST_FIELDS,
-    DISCHARGE_CRITERIA,
     RECONFIRM_ANSWERS,
     adverse_event_record,
+    alert_acknowledge,
     cadss_record,
     checklist_override,
     checklist_update,
-    dose_end,
-    dose_record,
     hold_acknowledge,
+    phase_at,
+    screens_review_record,
     session_abort,
-    session_discharge,
     vitals_record,
 )
 from sessions.services.courses import (  # noqa: F401
@@ -43,11 +45,20 @@ from sessions.services.courses import (  # noqa: F401
     session_link_appointment,
     session_plan,
 )
+from sessions.services.discharge import (  # noqa: F401
+    DISCHARGE_CRITERIA,
+    session_discharge,
+)
 from sessions.services.discrepancies import (  # noqa: F401
     discrepancy_record_form_106,
     discrepancy_record_notice,
     discrepancy_report_loss,
     discrepancy_resolve,
+)
+from sessions.services.dose import (  # noqa: F401
+    WEIGHT_UNITS,
+    dose_end,
+    dose_record,
 )
 from sessions.services.followups import (  # noqa: F401
     follow_up_record,

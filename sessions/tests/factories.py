@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from patients.tests.factories import (
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType, Room
 from scheduling.tests.factories import AppointmentTypeFactory, RoomFactory
-from sessions import services
+from sessions import selectors, services
 from sessions.models import DosingProtocol, DosingSession, Lot, Registrant, TreatmentCourse
 
 D = Decimal
@@ -199,3 +200,40 @@ def plan_booked_session(course: TreatmentCourse, *, by: User, starts_at: dt.date
     """A dosing visit booked and a session planned on it."""
     visit = book_visit(course.patient, by=by, starts_at=starts_at)
     return services.session_plan(course=course, appointment=visit, by=by)
+
+
+def discharge(
+    session: DosingSession, *, by: User, at: dt.datetime | None = None, **kw
+) -> DosingSession:
+    """Discharge at ``at`` (default: the end of the minimum observation), with the clock there
+    and a calm reading five minutes before, the Aldrete items at 2 unless given."""
+    session = DosingSession.objects.get(pk=session.pk)
+    at = at or session.observed_until
+    with time_machine.travel(at + dt.timedelta(seconds=30), tick=False):
+        if kw.pop("reading", True):
+            services.vitals_record(
+                session=session,
+                systolic=120,
+                diastolic=78,
+                heart_rate=70,
+                spo2=98,
+                by=by,
+                taken_at=at - dt.timedelta(minutes=5),
+            )
+        args = {
+            "criteria": dict.fromkeys(services.DISCHARGE_CRITERIA, True),
+            "escort_name": "Jamie Doe",
+            "activity": 2,
+            "respiration": 2,
+            "consciousness": 2,
+        }
+        args.update(kw)
+        return services.session_discharge(session=session, by=by, at=at, **args)
+
+
+def override_open_items(session: DosingSession, *, by: User, reason: str) -> DosingSession:
+    """A provider overrides every open checklist item that may be overridden, one by one."""
+    for item in selectors.checklist_items(session):
+        if item.blocks and item.overridable and not item.hard_stop:
+            services.checklist_override(session=session, item=item.key, reason=reason, by=by)
+    return DosingSession.objects.get(pk=session.pk)

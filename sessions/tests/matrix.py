@@ -19,10 +19,12 @@ from scheduling.tests.group_factories import started_meeting
 from sessions import services
 from sessions.models import GroupNote
 from sessions.tests.factories import (
+    dose,
     make_course,
     make_lot,
     make_registrant,
     make_session,
+    prepare,
     witnessed,
 )
 from sessions.tests.records_matrix import RECORDS_MATRIX
@@ -51,6 +53,21 @@ def hold(ctx: Ctx) -> dict[str, Any]:
     planned = make_session(by=_staff(ctx))
     reading = services.vitals_record(
         session=planned, systolic=150, diastolic=95, heart_rate=80, spo2=98, by=_staff(ctx)
+    )
+    return {"pk": reading.pk}
+
+
+def alert(ctx: Ctx) -> dict[str, Any]:
+    """A reading during the dose with SpO₂ 88: an open alert."""
+    staff = _staff(ctx)
+    dosed = dose(
+        prepare(make_session(by=staff), by=staff),
+        by=staff,
+        lot=make_lot(by=staff, number=f"A-{next(_lot_numbers)}"),
+        provider=staff,
+    )
+    reading = services.vitals_record(
+        session=dosed, systolic=130, diastolic=80, heart_rate=80, spo2=88, by=staff
     )
     return {"pk": reading.pk}
 
@@ -133,7 +150,7 @@ MATRIX = {
         method="post",
         allowed=PROVIDERS,
         kwargs=session,
-        data=reason,
+        data={"item": "fasting", "reason": "Matrix check"},
         clinical=True,
         # A clinician may open the form's page but the service refuses the override: 403.
     ),
@@ -141,7 +158,12 @@ MATRIX = {
     "sessions:hold_acknowledge": Case(
         method="post", allowed=PROVIDERS, kwargs=hold, data=reason, clinical=True
     ),
-    "sessions:dose_preview": clinical_post(session, {"weight_kg": "70", "mg_per_kg": "0.5"}),
+    "sessions:dose_preview": clinical_post(
+        session, {"weight": "70", "weight_unit": "kg", "mg_per_kg": "0.5"}
+    ),
+    "sessions:vitals_live": clinical_get(session),
+    "sessions:screens_review": clinical_post(session, reason),
+    "sessions:alert_acknowledge": clinical_post(alert, reason),
     "sessions:dose_record": clinical_post(session),
     "sessions:dose_end": clinical_post(session),
     "sessions:adverse_event_add": clinical_post(session),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -93,7 +92,7 @@ def test_item_is_not_done_until_the_screen_is_reconfirmed_today(clinician) -> No
 def test_clinician_cannot_dose_while_the_screen_is_unconfirmed(clinician, provider) -> None:
     session = not_reconfirmed(clinician)
     lot = make_lot(by=provider)
-    with pytest.raises(ValidationError, match=f"checklist is incomplete \\({LABEL}"):
+    with pytest.raises(ValidationError, match=f"Checklist items not done: {re.escape(LABEL)}"):
         dose(session, by=clinician, lot=lot, provider=provider)
     assert not DosingSession.objects.get(pk=session.pk).is_dosed
     assert not LedgerEntry.objects.filter(kind="administration").exists()
@@ -150,11 +149,12 @@ def test_new_contraindication_keeps_the_checklist_incomplete_and_blocks_the_dose
     shown = item(session)
     assert not shown.done
     assert shown.detail == "New contraindication found today: Started phenelzine last week"
+    assert shown.hard_stop.startswith("A new contraindication was found today")
     lot = make_lot(by=provider)
-    with pytest.raises(ValidationError, match="checklist is incomplete"):
+    with pytest.raises(ValidationError, match="No dose: abort this session"):
         dose(session, by=clinician, lot=lot, provider=provider)
-    # A provider recording the dose does not get past it either, without an override.
-    with pytest.raises(ValidationError, match="checklist is incomplete"):
+    # A provider recording the dose does not get past it either.
+    with pytest.raises(ValidationError, match="No dose: abort this session"):
         dose(session, by=provider, lot=lot, provider=provider)
 
 
@@ -179,39 +179,25 @@ def test_a_recorded_new_contraindication_cannot_be_ticked_away(who, request, cli
     assert item(session).detail.endswith("phenelzine 15 mg last week")
 
 
-def test_provider_override_lets_the_dose_go_ahead_and_is_recorded(clinician, provider) -> None:
+def test_a_new_contraindication_is_a_hard_stop_no_override_lifts(clinician, provider) -> None:
     session = found(prepared(clinician), clinician)
-    with pytest.raises(ValidationError, match="Only a medical provider"):
-        services.checklist_override(session=session, reason="Fine", by=clinician)
+    with pytest.raises(ValidationError, match="cannot be overridden"):
+        services.checklist_override(session=session, item=KEY, reason="Fine", by=provider)
+    assert not session.item_overrides.exists()
+    with pytest.raises(ValidationError, match="No dose: abort this session"):
+        dose(session, by=provider, lot=make_lot(by=provider), provider=provider)
+    assert not DosingSession.objects.get(pk=session.pk).is_dosed
+
+
+def test_an_unasked_screen_is_overridden_item_by_item(clinician, provider) -> None:
+    session = not_reconfirmed(clinician)
     services.checklist_override(
-        session=session,
-        reason="Phenelzine stopped 3 weeks ago; discussed with psychiatry",
-        by=provider,
+        session=session, item=KEY, reason="Asked by phone this morning", by=provider
     )
     dosed = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
-    assert dosed.is_dosed and dosed.total_mg == Decimal("35.0")
-    assert dosed.checklist_override_by == provider
-    assert dosed.checklist_override_reason.startswith("Phenelzine stopped")
     frozen = {i["key"]: i for i in dosed.checklist_at_dose}[KEY]
     assert frozen["done"] is False
-    assert frozen["detail"] == "New contraindication found today: Started phenelzine last week"
-
-
-def test_new_contraindication_withdraws_an_override_given_before_it(clinician, provider) -> None:
-    session = not_reconfirmed(clinician)
-    services.checklist_override(session=session, reason="Asked by phone yesterday", by=provider)
-    found(session, clinician)
-    saved = DosingSession.objects.get(pk=session.pk)
-    assert saved.checklist_override_reason == "" and saved.checklist_override_by is None
-    assert saved.history.first().history_change_reason == (
-        "new contraindication found by clin_user; the earlier checklist override is withdrawn"
-    )
-    assert saved.history.filter(checklist_override_reason="Asked by phone yesterday").exists()
-    lot = make_lot(by=provider)
-    with pytest.raises(ValidationError, match="checklist is incomplete"):
-        dose(session, by=clinician, lot=lot, provider=provider)
-    services.checklist_override(session=session, reason="MAOI stopped 3 weeks ago", by=provider)
-    assert dose(session, by=clinician, lot=lot, provider=provider).is_dosed
+    assert frozen["overridden"].endswith("Asked by phone this morning")
 
 
 # --- what the intake said --------------------------------------------------------------------
@@ -345,7 +331,7 @@ def test_new_contraindication_without_a_note_is_refused_and_the_form_keeps_what_
     assert (saved.escort_name, saved.contraindications_reconfirmed) == ("", "")
 
 
-def test_new_contraindication_found_at_the_chair_stays_until_a_provider_overrides(
+def test_new_contraindication_found_at_the_chair_stops_the_dose_whatever_a_provider_says(
     as_clinician, as_provider, clinician, provider
 ) -> None:
     session = prepare(make_session(by=clinician), by=clinician)
@@ -357,9 +343,9 @@ def test_new_contraindication_found_at_the_chair_stays_until_a_provider_override
     assert response.status_code == 302
     html = page(as_clinician.get(detail_url(session)))
     shown = shown_item(html)
-    assert "✗" in shown and "New contraindication found today: &lt;b&gt;Started" in shown
+    assert "STOP" in shown and "New contraindication found today: &lt;b&gt;Started" in shown
     assert "<b>Started</b>" not in html
-    assert "Checklist incomplete" in html
+    assert "Hard stop: no dose" in html
     # The answer is shown but no longer offered; a crafted POST does not change it either.
     form = html.split('data-testid="checklist-form"')[1].split("</form>")[0]
     assert re.search(r'name="contraindications_reconfirmed"[^>]*disabled', form)
@@ -369,7 +355,8 @@ def test_new_contraindication_found_at_the_chair_stays_until_a_provider_override
 
     lot = make_lot(by=provider)
     dose_body = {
-        "weight_kg": "70",
+        "weight": "70",
+        "weight_unit": "kg",
         "mg_per_kg": "0.5",
         "lot": lot.pk,
         "administered_by": clinician.pk,
@@ -377,16 +364,14 @@ def test_new_contraindication_found_at_the_chair_stays_until_a_provider_override
     }
     dose_url = reverse("sessions:dose_record", args=[session.pk])
     response = as_clinician.post(dose_url, dose_body)
-    assert response.status_code == 400 and "checklist is incomplete" in page(response)
+    assert response.status_code == 400 and "No dose: abort this session" in page(response)
 
     override = reverse("sessions:checklist_override", args=[session.pk])
-    assert as_clinician.post(override, {"reason": "Fine"}).status_code == 403
-    response = as_provider.post(override, {"reason": "MAOI stopped 3 weeks ago"})
-    assert response.status_code == 302
-    assert as_clinician.post(dose_url, dose_body).status_code == 302
-    html = page(as_clinician.get(detail_url(session)))
-    assert "overridden by" in html and "MAOI stopped 3 weeks ago" in html
-    assert "New contraindication found today" in shown_item(html)
+    assert as_clinician.post(override, {"item": KEY, "reason": "Fine"}).status_code == 403
+    response = as_provider.post(override, {"item": KEY, "reason": "MAOI stopped 3 weeks ago"})
+    assert response.status_code == 400 and "cannot be overridden" in page(response)
+    assert as_provider.post(dose_url, dose_body).status_code == 400
+    assert not DosingSession.objects.get(pk=session.pk).is_dosed
 
 
 def test_clinician_cannot_dose_in_the_view_while_unconfirmed(as_clinician, clinician, provider):
@@ -395,7 +380,8 @@ def test_clinician_cannot_dose_in_the_view_while_unconfirmed(as_clinician, clini
     response = as_clinician.post(
         reverse("sessions:dose_record", args=[session.pk]),
         {
-            "weight_kg": "70",
+            "weight": "70",
+            "weight_unit": "kg",
             "mg_per_kg": "0.5",
             "lot": lot.pk,
             "administered_by": clinician.pk,
@@ -403,7 +389,7 @@ def test_clinician_cannot_dose_in_the_view_while_unconfirmed(as_clinician, clini
         },
     )
     assert response.status_code == 400
-    assert f"checklist is incomplete ({LABEL}" in page(response)
+    assert f"Checklist items not done: {LABEL}" in page(response)
     assert not DosingSession.objects.get(pk=session.pk).is_dosed
 
 
@@ -437,9 +423,7 @@ def test_a_new_finding_waits_on_the_providers_home_page_until_they_decide(
     # Clinicians see the finding on the session itself, not as a provider's to-do.
     assert "home-contraindication-findings" not in page(client_for(clinician).get(reverse("home")))
 
-    services.checklist_override(
-        session=session, reason="MAOI stopped 3 weeks ago; psychiatrist agrees", by=provider
-    )
+    services.session_abort(session=session, reason="New MAOI: eligibility reassessed", by=provider)
     home = page(client_for(provider).get(reverse("home")))
     assert f"{name}: new contraindication found" not in home
 

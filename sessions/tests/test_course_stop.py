@@ -14,7 +14,14 @@ from conftest import client_for
 from scheduling.tests.factories import tomorrow_at
 from sessions import services
 from sessions.models import DosingSession, TreatmentCourse
-from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare
+from sessions.tests.factories import (
+    discharge,
+    dose,
+    make_course,
+    make_lot,
+    make_session,
+    prepare,
+)
 
 pytestmark = pytest.mark.django_db
 Status = DosingSession.Status
@@ -30,13 +37,7 @@ def course(clinician, provider):
     course = make_course(by=clinician, planned=3, route="im")  # IM: the dose ends as given
     first = prepare(make_session(by=clinician, course=course), by=clinician)
     dose(first, by=clinician, lot=make_lot(by=provider), provider=provider)
-    services.session_discharge(
-        session=first,
-        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
-        escort_name="Jamie Doe",
-        by=clinician,
-        at=timezone.now() + dt.timedelta(hours=2),
-    )
+    discharge(first, by=clinician, at=timezone.now() + dt.timedelta(hours=2))
     for days in (3, 6):
         services.session_plan(course=course, scheduled_for=tomorrow_at(10, days=days), by=clinician)
     return course

@@ -37,7 +37,13 @@ def test_receive_three_doses_and_witnessed_waste_balance_to_a_tenth(clinician, p
         session = prepare(make_session(by=clinician), by=clinician)
         totals.append(
             dose(
-                session, by=clinician, lot=lot, provider=provider, weight=weight, rate=rate
+                session,
+                by=clinician,
+                lot=lot,
+                provider=provider,
+                weight=weight,
+                rate=rate,
+                weight_confirmed=True,
             ).total_mg
         )
     assert totals == [D("35.0"), D("61.3"), D("28.2")]  # 61.275 and 28.15 round half up

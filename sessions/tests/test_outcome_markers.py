@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from sessions import services
 from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,12 @@ def dosed_course(clinician, provider, sessions: int = 1):
     the intake's baseline the PHQ-9 chart has points."""
     course = make_course(by=clinician, planned=max(sessions, 1))
     lot = make_lot(by=provider, number=f"OM{course.pk}")
-    for _ in range(sessions):
+    for number in range(sessions):
         session = prepare(make_session(by=clinician, course=course), by=clinician)
+        if number:  # all on one day: the 24 h interval is a provider's decision
+            services.checklist_override(
+                session=session, item="interval", reason="Test series", by=provider
+            )
         dose(session, by=clinician, lot=lot, provider=provider)
     return course
 

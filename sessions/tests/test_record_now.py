@@ -121,12 +121,11 @@ def test_follow_up_form_has_a_way_back_to_the_session(as_clinician, clinician) -
     assert f'href="{session_url}#integration"' in page(response)
 
 
-def test_a_session_on_another_day_offers_no_record_now(clinician) -> None:
-    # A screen taken today would not count for a session on Friday: no button that misleads.
+def test_a_session_scheduled_another_day_offers_record_now_for_the_dose_day(clinician) -> None:
+    # The screens that count are those of the day of the dose, whatever day it was scheduled.
     session = make_session(by=clinician)
     DosingSession.objects.filter(pk=session.pk).update(
-        scheduled_for=timezone.now() + dt.timedelta(days=3)
+        scheduled_for=timezone.now() - dt.timedelta(days=3)
     )
     html = page(client_for(clinician).get(reverse("sessions:session_detail", args=[session.pk])))
-    assert 'data-testid="record-phq9"' not in html
-    assert 'data-testid="record-phq9-later"' in html
+    assert 'data-testid="record-phq9"' in html

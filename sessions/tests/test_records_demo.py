@@ -258,13 +258,14 @@ def test_every_row_of_robins_record_is_in_the_bundle(demo_clinic, provider) -> N
     bundle = fhir.record_bundle(robin)
     ids = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]}
     rows = _rows_of(robin)
-    # Every model the export covers is checked here; the ledger entry is in the dose's notes and
-    # the contraindication answers in the intake's document.
-    # A group meeting's attendance is on its Encounter, the member's private part and the
-    # integration credit in the group note's document.
+    # Every model the export covers is checked here; the ledger entry is in the dose's notes, the
+    # contraindication answers in the intake's document and the checklist item overrides in the
+    # session's document. A group meeting's attendance is on its Encounter, the member's private
+    # part and the integration credit in the group note's document.
     inside = {
         "clinic_sessions.LedgerEntry",
         "patients.ContraindicationAnswer",
+        "clinic_sessions.ChecklistOverride",
         "scheduling.GroupAttendance",
         "clinic_sessions.GroupNotePrivate",
         "clinic_sessions.GroupIntegrationCredit",

@@ -12,7 +12,15 @@ from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from sessions import selectors, services
 from sessions.models import DosingSession, LedgerEntry
-from sessions.tests.factories import dose, make_course, make_lot, make_session, prepare, protocol
+from sessions.tests.factories import (
+    discharge,
+    dose,
+    make_course,
+    make_lot,
+    make_session,
+    prepare,
+    protocol,
+)
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -50,21 +58,27 @@ def test_starting_a_course_puts_the_patient_in_treatment(clinician) -> None:
 def test_incomplete_checklist_blocks_the_dose(clinician, provider) -> None:
     session = make_session(by=clinician)
     lot = make_lot(by=provider)
-    with pytest.raises(ValidationError, match="checklist is incomplete"):
+    with pytest.raises(ValidationError, match="Checklist items not done"):
         dose(session, by=clinician, lot=lot, provider=provider)
     assert not DosingSession.objects.get(pk=session.pk).is_dosed
     assert not LedgerEntry.objects.filter(kind="administration").exists()
 
 
-def test_provider_override_lets_an_incomplete_checklist_dose(clinician, provider) -> None:
-    session = make_session(by=clinician)
+def test_provider_overrides_each_open_item_to_let_the_dose_go_ahead(clinician, provider) -> None:
+    session = prepare(make_session(by=clinician), by=clinician)
+    services.checklist_update(session=session, by=clinician, escort_phone="")
     lot = make_lot(by=provider)
     with pytest.raises(ValidationError, match="Only a medical provider"):
-        services.checklist_override(session=session, reason="Urgent", by=clinician)
-    services.checklist_override(session=session, reason="Escort confirmed by phone", by=provider)
+        services.checklist_override(session=session, item="escort", reason="x", by=clinician)
+    with pytest.raises(ValidationError, match="Escort name and phone"):
+        dose(session, by=clinician, lot=lot, provider=provider)
+    services.checklist_override(
+        session=session, item="escort", reason="Escort confirmed by phone", by=provider
+    )
     dosed = dose(session, by=clinician, lot=lot, provider=provider)
     assert dosed.total_mg == D("35.0")
-    assert dosed.checklist_override_by == provider
+    escort = next(i for i in dosed.checklist_at_dose if i["key"] == "escort")
+    assert escort["overridden"].endswith("Escort confirmed by phone")
 
 
 def test_pre_dose_150_over_95_needs_a_provider_acknowledgement(clinician, provider) -> None:
@@ -117,7 +131,15 @@ def test_im_cap_is_enforced(clinician, provider) -> None:
     session = prepare(make_session(by=clinician, route="im"), by=clinician)
     lot = make_lot(by=provider)
     with pytest.raises(ValidationError, match="above the protocol's cap of 60.0 mg"):
-        dose(session, by=clinician, lot=lot, provider=provider, weight="130", rate="0.5")
+        dose(
+            session,
+            by=clinician,
+            lot=lot,
+            provider=provider,
+            weight="130",
+            rate="0.5",
+            weight_confirmed=True,
+        )
 
 
 def test_no_dose_from_an_expired_or_exhausted_lot(clinician, provider) -> None:
@@ -153,33 +175,21 @@ def _dosed_session(clinician, provider, route="iv"):
 
 def test_discharge_waits_for_minimum_observation(clinician, provider) -> None:
     session = _dosed_session(clinician, provider)
-    criteria = dict.fromkeys(services.DISCHARGE_CRITERIA, True)
     ended = timezone.now()
-    services.dose_end(session=session, by=clinician, ended_at=ended)
+    services.dose_end(session=session, by=clinician, ended_at=ended, early_reason="Test")
     with pytest.raises(ValidationError, match="60 minutes of observation"):
-        services.session_discharge(
-            session=session,
-            criteria=criteria,
-            escort_name="Jamie",
-            by=clinician,
-            at=ended + dt.timedelta(minutes=59),
-        )
-    with pytest.raises(ValidationError, match="criteria not met: walking steadily"):
-        services.session_discharge(
-            session=session,
-            criteria={**criteria, "walking_steadily": False},
-            escort_name="Jamie",
+        discharge(session, by=clinician, at=ended + dt.timedelta(minutes=59))
+    with pytest.raises(ValidationError, match="Not yet confirmed: nausea controlled"):
+        discharge(
+            session,
             by=clinician,
             at=ended + dt.timedelta(minutes=60),
+            reading=False,
+            criteria={**dict.fromkeys(services.DISCHARGE_CRITERIA, True), "nausea_controlled": 0},
         )
-    done = services.session_discharge(
-        session=session,
-        criteria=criteria,
-        escort_name="Jamie",
-        by=clinician,
-        at=ended + dt.timedelta(minutes=60),
-    )
+    done = discharge(session, by=clinician, at=ended + dt.timedelta(minutes=60), reading=False)
     assert done.status == DosingSession.Status.COMPLETED
+    assert done.aldrete_total == 10
 
 
 def test_signing_locks_the_whole_record_and_addenda_follow(clinician, provider) -> None:
@@ -322,13 +332,7 @@ def test_course_completes_with_its_last_planned_session(clinician, provider) -> 
     course = make_course(by=clinician, route="im", planned=1)
     session = prepare(make_session(by=clinician, course=course), by=clinician)
     session = dose(session, by=clinician, lot=make_lot(by=provider), provider=provider)
-    services.session_discharge(
-        session=session,
-        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
-        escort_name="Jamie",
-        by=clinician,
-        at=session.observed_until,
-    )
+    discharge(session, by=clinician, at=session.observed_until)
     course.refresh_from_db()
     assert course.status == "completed"
     with pytest.raises(ValidationError, match="no longer active"):
@@ -347,16 +351,20 @@ def test_checklist_is_frozen_when_the_dose_is_recorded(clinician, provider) -> N
     assert items["consent"].done and items["pre_vitals"].done
 
 
-def test_todays_measures_mean_the_session_day_not_a_later_one(clinician) -> None:
+def test_todays_screens_are_those_of_the_dose_day_not_the_scheduled_day(clinician) -> None:
     course = make_course(by=clinician)  # the intake's baseline PHQ-9 and C-SSRS are from today
     session = services.session_plan(
         course=course, scheduled_for=timezone.now() - dt.timedelta(days=3), by=clinician
     )
+    # Scheduled three days ago, dosed today: today's screens count.
     items = {i.key: i for i in selectors.checklist_items(session)}
-    assert not items["phq9"].done and not items["cssrs"].done
-    today = services.session_plan(course=course, scheduled_for=timezone.now(), by=clinician)
-    items = {i.key: i for i in selectors.checklist_items(today)}
     assert items["phq9"].done and items["cssrs"].done
+    # Dosed (back-charted) on the scheduled day: that day had none.
+    items = {
+        i.key: i
+        for i in selectors.checklist_items(session, session.scheduled_for + dt.timedelta(hours=1))
+    }
+    assert not items["phq9"].done and not items["cssrs"].done
 
 
 def test_a_note_signed_after_the_fact_keeps_its_date_within_the_session(
@@ -366,13 +374,7 @@ def test_a_note_signed_after_the_fact_keeps_its_date_within_the_session(
     with time_machine.travel(start, tick=False):
         session = _dosed_session(clinician, provider, route="im")
     discharged = start + dt.timedelta(minutes=95)
-    services.session_discharge(
-        session=session,
-        criteria=dict.fromkeys(services.DISCHARGE_CRITERIA, True),
-        escort_name="Jamie",
-        by=clinician,
-        at=discharged,
-    )
+    discharge(session, by=clinician, at=discharged)
     services.note_save(session=session, text="Settled; home with partner.", by=clinician)
     with pytest.raises(ValidationError, match="before the patient was discharged"):
         services.session_sign(session=session, by=clinician, at=discharged - dt.timedelta(1))

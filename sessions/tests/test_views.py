@@ -79,14 +79,16 @@ def test_iv_session_end_to_end(as_clinician, clinician, provider) -> None:
         # Dose: the total is computed on the server before saving.
         preview = as_clinician.post(
             reverse("sessions:dose_preview", args=[session.pk]),
-            {"weight_kg": "70", "mg_per_kg": "0.5"},
+            {"weight": "70", "weight_unit": "kg", "mg_per_kg": "0.5", "lot": lot.pk},
             headers={"HX-Request": "true"},
         )
         assert 'data-testid="dose-total">35.0 mg<' in page(preview)
+        assert "Draw 0.70 mL of KET-001, 50 mg/mL" in page(preview)
         response = as_clinician.post(
             reverse("sessions:dose_record", args=[session.pk]),
             {
-                "weight_kg": "70",
+                "weight": "70",
+                "weight_unit": "kg",
                 "mg_per_kg": "0.5",
                 "lot": lot.pk,
                 "administered_by": clinician.pk,
@@ -103,9 +105,9 @@ def test_iv_session_end_to_end(as_clinician, clinician, provider) -> None:
     # Readings every 15 minutes through the infusion and observation (a request every 15
     # minutes also keeps the sign-in alive past the idle timeout).
     discharge = {
-        "vitals_near_baseline": "on",
-        "alert_and_oriented": "on",
-        "walking_steadily": "on",
+        "activity": "2",
+        "respiration": "2",
+        "consciousness": "2",
         "nausea_controlled": "on",
         "escort_present": "on",
         "instructions_given": "on",
@@ -166,7 +168,8 @@ def test_out_of_range_dose_shows_the_range_and_clinician_cannot_override(
     session = prepare(make_session(by=clinician), by=clinician)
     lot = make_lot(by=provider)
     body = {
-        "weight_kg": "70",
+        "weight": "70",
+        "weight_unit": "kg",
         "mg_per_kg": "1.5",
         "lot": lot.pk,
         "administered_by": clinician.pk,
@@ -194,14 +197,15 @@ def test_incomplete_checklist_blocks_the_dose_in_the_view(as_clinician, clinicia
     response = as_clinician.post(
         reverse("sessions:dose_record", args=[session.pk]),
         {
-            "weight_kg": "70",
+            "weight": "70",
+            "weight_unit": "kg",
             "mg_per_kg": "0.5",
             "lot": lot.pk,
             "administered_by": clinician.pk,
             "supervising_provider": provider.pk,
         },
     )
-    assert response.status_code == 400 and "checklist is incomplete" in page(response)
+    assert response.status_code == 400 and "Checklist items not done" in page(response)
 
 
 def test_pre_dose_hold_shows_and_only_a_provider_acknowledges(
@@ -395,7 +399,7 @@ def test_provider_home_lists_holds_awaiting_acknowledgement(as_provider, clinici
     services.vitals_record(
         session=session, systolic=150, diastolic=95, heart_rate=80, spo2=98, by=clinician
     )
-    assert "BP 150/95" in page(as_provider.get(reverse("home")))
+    assert "pre-dose 150/95" in page(as_provider.get(reverse("home")))
 
 
 def test_navigation_shows_sessions_to_clinical_roles_and_ledger_to_providers(

@@ -10,11 +10,13 @@ from sessions.vitals import (
     BRADYCARDIA,
     HOLD_PRE_DOSE_BP,
     HYPERTENSION,
+    HYPOTENSION,
     HYPOXIA,
     TACHYCARDIA,
     Thresholds,
     alert_label,
     classify,
+    is_pre_dose_hold,
 )
 
 CALM = {"systolic": 120, "diastolic": 80, "heart_rate": 72, "spo2": 98}
@@ -317,6 +319,7 @@ def test_every_alert_has_a_label() -> None:
         HYPOXIA,
         TACHYCARDIA,
         BRADYCARDIA,
+        HYPOTENSION,
     }
     assert ALERT_LABELS[HOLD_PRE_DOSE_BP] == (
         "Pre-dose BP above 140/90 — dosing needs a medical provider's acknowledgement"
@@ -332,3 +335,29 @@ def test_alert_label_quotes_the_thresholds_actually_applied() -> None:
         HOLD_PRE_DOSE_BP, Thresholds(pre_systolic_hold=130, pre_diastolic_hold=85)
     )
     assert "92 %" in alert_label(HYPOXIA, Thresholds(spo2_min=88))  # clamped
+
+
+@pytest.mark.parametrize("phase", ["pre", "during", "post"])
+@pytest.mark.parametrize(
+    ("systolic", "raised"), [(89, True), (90, False), (50, True), (120, False)]
+)
+def test_systolic_below_90_is_hypotension(phase: str, systolic: int, raised: bool) -> None:
+    readings = {"systolic": systolic, "diastolic": min(80, systolic - 10)}
+    assert (HYPOTENSION in vitals(phase, **readings)) is raised
+
+
+@pytest.mark.parametrize(
+    ("phase", "readings", "hold"),
+    [
+        ("pre", {"spo2": 88}, True),
+        ("pre", {"spo2": 92}, False),
+        ("pre", {"heart_rate": 121}, True),
+        ("pre", {"heart_rate": 49}, True),
+        ("pre", {"systolic": 89, "diastolic": 60}, True),
+        ("pre", {"systolic": 141}, True),
+        ("pre", {}, False),
+        ("during", {"spo2": 88}, False),
+    ],
+)
+def test_any_alert_level_reading_before_the_dose_holds_it(phase, readings, hold) -> None:
+    assert is_pre_dose_hold(phase, vitals(phase, **readings)) is hold

@@ -9,6 +9,30 @@
     if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
   });
 
+  // A checkbox that reveals an optional part of a form (data-reveals="<id>"), e.g. "Repeat
+  // PHQ-9 now" on the integration follow-up.
+  document.querySelectorAll("[data-reveals]").forEach(function (box) {
+    var target = document.getElementById(box.dataset.reveals);
+    if (!target) { return; }
+    var sync = function () { target.hidden = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  });
+
+  // Live panels polled by htmx (data-poll-quiet) skip a refresh while someone is typing in them,
+  // so nothing typed is lost.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poll-quiet")) { return; }
+    var active = document.activeElement;
+    var typing = active && elt.contains(active) && active.matches("input, textarea, select");
+    var filled = Array.prototype.some.call(
+      elt.querySelectorAll("textarea, input[type=text]"),
+      function (field) { return field.value.trim() !== ""; }
+    );
+    if (typing || filled) { event.preventDefault(); }
+  });
+
   // Idle logout: warn before the server-side idle limit (a minute before, or half-way for limits
   // under two minutes), then reload the page once the limit has passed. The server is the
   // authority: it ends the idle session and shows the sign-in page with the reason, and a session
