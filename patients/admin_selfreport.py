@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kap_clinic.admin_base import AuditedAdminMixin
 from patients.admin import ClinicalAdmin, ReadOnlyAdmin
 from patients.models import CheckIn, SafetyPlan, SelfReportLink, SelfReportPreference
 
@@ -15,8 +16,9 @@ _SEARCH = ("patient__mrn", "patient__legal_last_name", "patient__legal_first_nam
 
 
 @admin.register(SelfReportLink)
-class SelfReportLinkAdmin(admin.ModelAdmin):
-    """Links keep no history of their own (their answers are measures with history)."""
+class SelfReportLinkAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Links keep no history of their own (their answers are measures with history). Opening
+    one is in the access log, as for every admin of patient data."""
 
     list_display = ("patient", "purpose", "context", "created_at", "expires_at", "used_at")
     list_filter = ("purpose", ("used_at", admin.EmptyFieldListFilter), "created_at")
