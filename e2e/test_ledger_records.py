@@ -62,8 +62,10 @@ def test_provider_keeps_the_dea_records_from_receipt_to_biennial_inventory(
     # Dose from it at the chair: 70 kg × 0.5 mg/kg = 35.0 mg, 3.50 mL at 10 mg/mL.
     page.goto(reverse("sessions:session_detail", args=[session.pk]))
     dose = page.get_by_test_id("dose-form")
-    dose.get_by_label("Weight today (kg)").fill("70")
+    dose.get_by_label("Weight today").fill("70")
     expect(page.locator("#dose-preview").get_by_test_id("dose-total")).to_have_text("35.0 mg")
+    # Let the preview (htmx) finish before posting: the tests' SQLite locks on two writers.
+    expect(dose.locator(".htmx-request")).to_have_count(0)
     dose.get_by_label("Lot / vial drawn from").select_option(value=str(lot.pk))
     dose.get_by_label("Administered by").select_option(label=clinician.get_full_name())
     dose.get_by_label("Supervising provider").select_option(label=provider.get_full_name())

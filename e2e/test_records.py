@@ -13,9 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.tests.factories import make_total
-from sessions import services, tasks
+from sessions import tasks
 from sessions.models import RecordExport
-from sessions.tests.factories import dose, make_course, make_lot, make_session
+from sessions.tests.factories import dose, make_course, make_lot, make_session, override_open_items
 
 WEEK = timedelta(days=7)
 
@@ -31,7 +31,7 @@ def treated_patient(clinician, provider):
         at = start + week * WEEK
         with time_machine.travel(at, tick=False):
             session = make_session(by=clinician, course=course)
-            services.checklist_override(session=session, reason="Checked by phone", by=provider)
+            override_open_items(session, by=provider, reason="Checked by phone")
             dose(session, by=clinician, lot=lot, provider=provider)
         make_total(course.patient, "phq9", total, by=clinician, taken_at=at + timedelta(days=2))
     return course

@@ -21,6 +21,10 @@ NO_HISTORY = {
     # The reminder outbox: its status, attempts and error are its own record of each send, and
     # the sender rewrites rows every minute; a history table would copy every attempt.
     "scheduling.Reminder": "outbox row, its own send log",
+    "scheduling.PatientMessage": "self-report outbox row, its own send log (like Reminder)",
+    # A self-report link is a token; what the patient answers through it is a measure or a
+    # check-in, and those keep their history.
+    "patients.SelfReportLink": "a signed link token, not a record",
 }
 MODELS = [
     model

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinic_sessions', '0010_chair_safety'),
-        ('clinic_sessions', '0016_merge_20261201_1221'),
+        ("clinic_sessions", "0010_chair_safety"),
+        ("clinic_sessions", "0016_merge_20261201_1221"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -199,7 +199,8 @@ def test_balance_is_the_sum_of_entries_whatever_order_they_were_stamped(
     lot = make_lot(by=provider, vials=2, received_at=timezone.now() - dt.timedelta(days=1))
     services.ledger_waste(lot=lot, quantity_mg=D("35.0"), reason="x", by=provider, **witnessed())
     # A dose recorded after the waste but stamped two hours earlier (entered late at the chair).
-    session = prepare(make_session(by=clinician), by=clinician)
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=3), tick=False):
+        session = prepare(make_session(by=clinician), by=clinician)
     dose(
         session,
         by=clinician,

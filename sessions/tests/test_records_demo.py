@@ -269,6 +269,9 @@ def test_every_row_of_robins_record_is_in_the_bundle(demo_clinic, provider) -> N
         "scheduling.GroupAttendance",
         "clinic_sessions.GroupNotePrivate",
         "clinic_sessions.GroupIntegrationCredit",
+        # Self-report check-ins and safety plans: test_records_selfreport.py (Robin has none).
+        "patients.CheckIn",
+        "patients.SafetyPlan",
     }
     assert set(ROW_RESOURCES) | inside == registry.covered_models()
     optional = {  # Robin has none of these in the demo
