@@ -5,7 +5,6 @@ history. One test per page."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -106,7 +105,7 @@ def test_lot_page_query_count_is_the_same_for_1_and_20_entries(
     as_provider, provider, django_assert_num_queries, rows
 ) -> None:
     lot = make_lot(by=provider)  # the receipt is the first entry
-    for n in range(rows - 1):
+    for _ in range(rows - 1):
         services.ledger_count(lot=lot, counted_mg=lot.received_mg, by=provider, **witnessed())
     url = reverse("sessions:lot_detail", args=[lot.pk])
     with django_assert_num_queries(LOT_PAGE):
